@@ -1,0 +1,22 @@
+// Builds dist/ with esbuild and prints the gzip size of each bundle (JSON on the last line).
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+
+const common = { bundle: true, format: 'esm', target: 'es2022', minify: true, sourcemap: true, legalComments: 'none', logLevel: 'warning' };
+
+const bundles = [
+  // The DOM-free core, self-contained so it runs anywhere (Node 20, workers, browsers).
+  { entryPoints: ['src/index.ts'], outfile: 'dist/core/index.js', platform: 'neutral', mainFields: ['module', 'main'] },
+];
+
+const sizes = {};
+for (const options of bundles) {
+  await build({ ...common, ...options });
+  const code = readFileSync(options.outfile);
+  sizes[options.outfile] = { bytes: code.length, gzip: gzipSync(code, { level: 9 }).length };
+}
+for (const [file, { bytes, gzip }] of Object.entries(sizes)) {
+  console.log(`${file}: ${(bytes / 1024).toFixed(1)} KB, ${(gzip / 1024).toFixed(2)} KB gzip`);
+}
+console.log(JSON.stringify({ sizes }));

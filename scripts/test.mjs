@@ -1,0 +1,48 @@
+// `npm test`: type check, build, every node suite, the browser suites; ends with one line
+// `N passed, N failed` that sums them all. Exits non-zero when anything failed.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const total = { passed: 0, failed: 0, skipped: 0 };
+const run = (cmd, args, opts = {}) => spawnSync(cmd, args, { stdio: 'inherit', ...opts }).status ?? 1;
+const step = (name, ok) => {
+  console.log(`\n== ${name}: ${ok ? 'ok' : 'FAILED'}`);
+  if (!ok) total.failed++;
+};
+const files = (dir) => (existsSync(dir) ? readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.test.ts')).map((f) => join(dir, f)).sort() : []);
+
+rmSync('.test-build', { recursive: true, force: true });
+mkdirSync('.test-build');
+
+step('type check', run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']) === 0 && run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.core.json']) === 0);
+step('build', run('node', ['scripts/build.mjs']) === 0);
+
+const suites = process.argv.slice(2);
+const want = (s) => suites.length === 0 || suites.includes(s);
+
+for (const suite of ['core', 'server', 'e2e']) {
+  const list = files(`test/${suite}`);
+  if (!want(suite) || list.length === 0) continue;
+  const tap = `.test-build/${suite}.tap`;
+  const status = run('node', ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=60000',
+    '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...list]);
+  const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
+  const num = (k) => Number(text.match(new RegExp(`^# ${k} (\\d+)$`, 'm'))?.[1] ?? 0);
+  const counted = { passed: num('pass'), failed: num('fail') + num('cancelled'), skipped: num('skipped') + num('todo') };
+  if (status !== 0 && counted.failed === 0) counted.failed = 1; // the runner itself failed
+  console.log(`== ${suite}: ${counted.passed} passed, ${counted.failed} failed`);
+  for (const k in total) total[k] += counted[k];
+}
+
+if (want('browser')) {
+  const status = run('npx', ['web-test-runner']);
+  const file = '.test-build/wtr-count.json';
+  const counted = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { passed: 0, failed: 1, skipped: 0 };
+  if (status !== 0 && counted.failed === 0) counted.failed = 1;
+  console.log(`== browser: ${counted.passed} passed, ${counted.failed} failed`);
+  for (const k in total) total[k] += counted[k];
+}
+
+console.log(`\n${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`);
+process.exit(total.failed > 0 ? 1 : 0);

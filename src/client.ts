@@ -1,0 +1,579 @@
+// class JSONgle: the whole client API of the spec over any Transport. DOM-free.
+import { EventEmitter } from 'eventemitter3';
+import { Call, CALL_STATE, DIRECTION, type CallReason } from './call/call.ts';
+import { ENDED_REASON, next, type Input } from './call/machine.ts';
+import { ticketOf, type Ticket } from './call/ticket.ts';
+import { check, isObject, isString, JsongleError } from './errors.ts';
+import type { JsongleEvents } from './events.ts';
+import { Logger, type LogLevel } from './log.ts';
+import {
+  ackEvent, callMessage, customMessage, eventMessage, iqMessage, metricsMessage, now, textMessage, uuid,
+} from './protocol/build.ts';
+import { CLIENT_ERROR, ERROR_CODE, type ClientErrorCode } from './protocol/codes.ts';
+import {
+  ACTION, EVENT, INFO, MEDIA, NAMESPACE, isCallAction,
+  type AckBody, type CallBody, type CandidateInit, type CustomBody, type ErrorBody, type EventBody, type HelloBody,
+  type IqBody, type JsongleMessage, type Media, type Metrics, type MutedMedia, type SessionDescriptionInit, type TextBody,
+} from './protocol/messages.ts';
+import { decode, DEFAULT_MAX_MESSAGE_SIZE } from './protocol/parse.ts';
+import { PendingRequests } from './requests.ts';
+import { isTransport, type SeedTransport, type Transport } from './transport/transport.ts';
+import { wrapSeed } from './transport/wrapper.ts';
+import { NAME, VERSION } from './version.ts';
+
+export interface JsongleConfig {
+  /** A Transport, or the spec's `{ name, transport: { in, out } }`. */
+  transport: Transport | { name: string; transport: SeedTransport };
+  /** When set, the client answers the server's `session-hello` request with this identity itself. */
+  user?: { uid: string; dn?: string };
+  logLevel?: LogLevel;
+  /** How long request() and answer() wait for their answer (ms, default 10000). */
+  requestTimeout?: number;
+  /** Frames larger than this (characters) are refused (default 65536, the server's limit). */
+  maxMessageSize?: number;
+}
+
+const HELLO = 'session-hello';
+const METRIC_TYPES: Record<string, string> = { mos: 'number', duration: 'number', ua: 'string', route: 'string', error: 'string' };
+const INFO_INPUT: Record<string, Input> = {
+  trying: '<trying', ringing: '<ringing', unreachable: '<unreachable', active: '<active', mute: '<mute', unmute: '<unmute',
+};
+const CALL_INPUT: Record<string, Input> = {
+  'session-proceed': '<proceed', 'session-decline': '<decline', 'session-retract': '<retract',
+  'session-terminate': '<terminate', 'session-initiate': '<offer', 'session-accept': '<answer', 'transport-info': '<candidate',
+};
+type OnHandlers = { [K in keyof JsongleEvents as `on${K}`]?: JsongleEvents[K] | null };
+
+export class JSONgle extends EventEmitter<JsongleEvents> {
+  static readonly MEDIA = MEDIA;
+  static readonly DIRECTION = DIRECTION;
+  static readonly CALL_STATE = CALL_STATE;
+  static readonly ACTION = ACTION;
+  static readonly ERROR_CODE = ERROR_CODE;
+  static readonly CLIENT_ERROR = CLIENT_ERROR;
+
+  readonly #transport: Transport;
+  readonly #user?: { uid: string; dn?: string };
+  readonly #log: Logger;
+  readonly #pending: PendingRequests;
+  readonly #maxSize: number;
+  readonly #typing = new Set<string>();
+  #timeout: number;
+  #id = '';
+  #registered = false;
+  #server = '';
+  #call: Call | null = null;
+  #metrics: Metrics = {};
+
+  constructor(cfg: JsongleConfig) {
+    super();
+    check(isObject(cfg), 'cfg', 'an object');
+    const t = cfg.transport as any;
+    if (isTransport(t)) this.#transport = t;
+    else {
+      check(isObject(t) && isString(t.name), 'cfg.transport.name', 'a non-empty string');
+      check(isObject(t.transport) && typeof t.transport.in === 'function' && typeof t.transport.out === 'function',
+        'cfg.transport.transport', 'an object with functions in and out');
+      this.#transport = wrapSeed(t.name, t.transport as unknown as SeedTransport);
+    }
+    if (cfg.user !== undefined) {
+      check(isObject(cfg.user) && isString(cfg.user.uid, 256), 'cfg.user.uid', 'a non-empty string of at most 256 characters');
+      check(cfg.user.dn === undefined || typeof cfg.user.dn === 'string', 'cfg.user.dn', 'a string');
+      this.#user = { ...cfg.user };
+      this.#setId(cfg.user.uid);
+    }
+    this.#timeout = cfg.requestTimeout ?? 10_000;
+    check(Number.isFinite(this.#timeout) && this.#timeout > 0, 'cfg.requestTimeout', 'a positive number of milliseconds');
+    this.#maxSize = cfg.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    check(Number.isInteger(this.#maxSize) && this.#maxSize > 0, 'cfg.maxMessageSize', 'a positive integer');
+    this.#log = new Logger('jsongle');
+    this.logLevel = cfg.logLevel ?? 'warning';
+    this.#pending = new PendingRequests(() => this.#timeout);
+    this.#transport.receive({
+      message: (data) => this.#receive(data),
+      state: (state) => this.#safely(() => this.emit('connectionstatechanged', state)),
+    });
+  }
+
+  // ---- getters / setters of the spec -------------------------------------------------------
+
+  /** The call in progress, or null when there is none (an ended call is no longer current). */
+  get currentCall(): Call | null { return this.#call && !this.#call.ended ? this.#call : null; }
+  /** The identity the handshake established (provisional id, then the registered uid). */
+  get id() { return this.#id; }
+  get name() { return NAME; }
+  get version() { return VERSION; }
+  /** The ticket of the current call, or of the last one. */
+  get ticket(): Ticket | null { return this.#call ? ticketOf(this.#call, this.#metrics) : null; }
+  get logLevel(): LogLevel { return this.#log.level; }
+  set logLevel(level: LogLevel) { this.#log.level = level; }
+  /** Ours: true once the server acknowledged our identity. */
+  get registered() { return this.#registered; }
+  /** Ours: the server's `sn` from its hello ('' before). */
+  get server() { return this.#server; }
+  get transport() { return this.#transport; }
+  /** Ours: ids of the peers currently composing. */
+  get typing(): string[] { return [...this.#typing]; }
+
+  // ---- calls -------------------------------------------------------------------------------
+
+  /** Calls `to` (a user id or a room id); the call starts in state `new`. */
+  call(to: string, media: Media = MEDIA.AUDIO): Call {
+    check(isString(to), 'to', 'a non-empty string');
+    check(Object.values(MEDIA).includes(media as any), 'media', "'audio', 'video' or 'video-only'");
+    if (this.currentCall) throw new JsongleError('invalid-state', `A call is already in progress (${this.currentCall.id})`);
+    const call = new Call(uuid(), this.#id, to, media, DIRECTION.OUTGOING, to);
+    call.times.initiated = now();
+    this.#begin(call);
+    this.#transition(call, '>propose', { initiated: call.times.initiated, media });
+    return call;
+  }
+
+  /** Answers the ringing incoming call. */
+  proceed() {
+    this.#local('>proceed', 'proceed()', () => ({ proceeded: now() }));
+  }
+
+  /** Declines the ringing incoming call. */
+  decline() {
+    this.#local('>decline', 'decline()', () => ({ ended: now() }));
+  }
+
+  /** Ends the call: retract (caller, before active), decline (callee, ringing) or terminate. */
+  end() {
+    const call = this.#need('end()');
+    const input: Input = call.outgoing && !call.active ? '>retract' : call.state === 'ringing' ? '>decline' : '>terminate';
+    this.#local(input, 'end()', () => ({ ended: now() }));
+  }
+
+  mute() { this.#mute(true, this.#need('mute()').media === MEDIA.AUDIO ? 'audio' : 'audio+video'); }
+  muteAudio() { this.#mute(true, 'audio'); }
+  muteVideo() { this.#mute(true, 'video'); }
+  unmute() { this.#mute(false, this.#need('unmute()').media === MEDIA.AUDIO ? 'audio' : 'audio+video'); }
+  unmuteAudio() { this.#mute(false, 'audio'); }
+  unmuteVideo() { this.#mute(false, 'video'); }
+
+  /** Sends the local description: an offer (caller, `session-initiate`) or an answer (callee, `session-accept`). */
+  sendOffer(offer: SessionDescriptionInit) {
+    check(isObject(offer) && (offer.type === 'offer' || offer.type === 'answer'), 'offer.type', "'offer' or 'answer'");
+    check(typeof offer.sdp === 'string' && offer.sdp.length > 0, 'offer.sdp', 'a non-empty string');
+    const description = { type: offer.type, sdp: offer.sdp };
+    if (offer.type === 'offer') this.#local('>offer', 'sendOffer(offer)', () => ({ offering: now(), offer: description }), description);
+    else this.#local('>answer', 'sendOffer(answer)', () => ({ offered: now(), answer: description }), description);
+  }
+
+  /** Sends a local ICE candidate; a null candidate (end of gathering) is ignored. */
+  sendCandidate(candidate: CandidateInit | null) {
+    if (candidate === null || (isObject(candidate) && candidate.candidate === '')) return;
+    check(isObject(candidate) && typeof candidate.candidate === 'string', 'candidate', 'an RTCIceCandidate or { candidate, sdpMid, sdpMLineIndex }');
+    const c: CandidateInit = { candidate: candidate.candidate, sdpMid: candidate.sdpMid ?? null, sdpMLineIndex: candidate.sdpMLineIndex ?? null };
+    this.#local('>candidate', 'sendCandidate()', () => ({ establishing: now(), candidate: c }), c);
+  }
+
+  /** Tells the peer that media is connected on this side. */
+  setAsActive() {
+    this.#local('>active', 'setAsActive()', () => ({ actived: now() }));
+  }
+
+  /** Sends `session-metrics` for call `sid` (to the server by default); the figures also go into the ticket. */
+  reportMetrics(sid: string, metrics: Metrics, to: string = this.#server) {
+    check(isString(sid), 'sid', 'a non-empty string');
+    check(isObject(metrics), 'metrics', 'an object');
+    const keys = Object.keys(metrics).filter((k) => (metrics as any)[k] !== undefined);
+    check(keys.length > 0 && keys.every((k) => typeof (metrics as any)[k] === METRIC_TYPES[k]), 'metrics',
+      'at least one of mos (number), duration (number), ua, route, error (strings)');
+    check(isString(to), 'to', 'a non-empty string (no server is known yet)');
+    if (this.#call?.id === sid) Object.assign(this.#metrics, metrics);
+    return this.#send(metricsMessage(this.#id, to, sid, metrics));
+  }
+
+  // ---- messaging ---------------------------------------------------------------------------
+
+  send(to: string, content: string, additionalContent?: unknown) { return this.#text(to, content, additionalContent, false); }
+  sendMuc(to: string, content: string, additionalContent?: unknown) { return this.#text(to, content, additionalContent, true); }
+  sendJSON(to: string, content: unknown) { return this.#custom(to, content, false); }
+  sendJSONMUC(to: string, content: unknown) { return this.#custom(to, content, true); }
+  sendAReadAcknowledgement(id: string, to: string) { return this.#ack(id, to, false); }
+  sendAReadAcknowledgementMuc(id: string, to: string) { return this.#ack(id, to, true); }
+  /** Reacts to message `id`; an empty reaction removes ours. */
+  reactToMessage(id: string, reaction: string, to: string) { return this.#react(id, reaction, to, false); }
+  reactToMessageMUC(id: string, reaction: string, to: string) { return this.#react(id, reaction, to, true); }
+  isTyping(state: boolean, to: string) { return this.#typingState(state, to, false); }
+  isTypingMuc(state: boolean, to: string) { return this.#typingState(state, to, true); }
+
+  /** Sends `iq-set`; resolves with the `iq-result` description (or the `ack`), rejects on `iq-error`, a failed ack or a timeout. */
+  request(to: string, query: string, content: Record<string, unknown> = {}, transaction: string = uuid()): Promise<any> {
+    check(isString(to), 'to', 'a non-empty string');
+    check(isString(query), 'query', 'a non-empty string');
+    check(isObject(content), 'content', 'an object');
+    check(isString(transaction), 'transaction', 'a non-empty string');
+    check(!this.#pending.has(transaction), 'transaction', 'a transaction that is not already pending');
+    const result = this.#pending.wait(transaction, `request '${query}' to ${to}`);
+    this.#send(iqMessage(this.#id, to, ACTION.IQ_SET, query, transaction, content));
+    return result;
+  }
+
+  /** Answers a request with `iq-result`; resolves when the server acks it. */
+  answer(to: string, query: string, content: Record<string, unknown>, transaction: string): Promise<AckBody> {
+    check(isString(to), 'to', 'a non-empty string');
+    check(isString(query), 'query', 'a non-empty string');
+    check(isObject(content), 'content', 'an object');
+    check(isString(transaction), 'transaction', 'a non-empty string');
+    const acked = this.#pending.wait<AckBody>(transaction, `answer '${query}' to ${to}`);
+    if (query === HELLO && isString(content.uid)) {
+      const uid = content.uid;
+      acked.then(() => this.#setId(uid, true), (error) => this.#emitError(error, to));
+    }
+    this.#send(iqMessage(this.#id, to, ACTION.IQ_RESULT, query, transaction, content));
+    return acked;
+  }
+
+  /** Closes the transport and rejects what still waits for an answer. */
+  close() {
+    this.#pending.rejectAll(() => new JsongleError('transport', 'The client was closed'));
+    this.#transport.close();
+  }
+
+  // ---- receive path: never throws ------------------------------------------------------------
+
+  #receive(data: unknown) {
+    this.#safely(() => {
+      const decoded = decode(data, this.#maxSize);
+      if (!decoded.ok) return this.#fail(decoded.code, decoded.reason, { id: decoded.id, action: decoded.action });
+      const m = decoded.message;
+      this.#log.log('debug', () => `<- ${m.jsongle.action} ${m.id} from ${m.from}`);
+      const j = m.jsongle;
+      if (isCallAction(j.action)) return this.#onCall(m as JsongleMessage<CallBody>);
+      switch (j.action) {
+        case ACTION.TEXT:
+        case ACTION.CUSTOM:
+          return this.#onMessage(m as JsongleMessage<TextBody | CustomBody>);
+        case ACTION.EVENT:
+          return this.#onEvent(m as JsongleMessage<EventBody>);
+        case ACTION.IQ_GET:
+        case ACTION.IQ_SET:
+          return this.#onRequest(m as JsongleMessage<IqBody>);
+        case ACTION.IQ_RESULT:
+        case ACTION.IQ_ERROR:
+        case ACTION.ACK:
+          return this.#onResult(m as JsongleMessage<IqBody | AckBody>);
+        case ACTION.ERROR: {
+          const { errorCode, errorDetails } = (j as ErrorBody).description;
+          return this.#fail(CLIENT_ERROR.SESSION_ERROR, `${m.from} answered error ${errorCode}: ${String(errorDetails ?? '')}`,
+            { errorCode, id: m.id, from: m.from });
+        }
+        case ACTION.HELLO:
+          this.#hello(m);
+          return this.emit('event', j as HelloBody, m.from, m.id);
+        default: // session-metrics from a peer: nothing for a client to do
+          this.#log.log('debug', () => `ignored ${j.action} from ${m.from}`);
+      }
+    });
+  }
+
+  #onCall(m: JsongleMessage<CallBody>) {
+    const j = m.jsongle;
+    if (j.action === ACTION.PROPOSE) {
+      const current = this.currentCall;
+      if (current) {
+        if (current.id === j.sid) return this.#fail(CLIENT_ERROR.UNEXPECTED_STATE, `Duplicate session-propose for call ${j.sid}`, { id: m.id, from: m.from });
+        // Busy: refuse the newcomer, leave the current call alone.
+        this.#send(callMessage(this.#id, m.from, { id: j.sid, caller: j.initiator, callee: j.responder }, ACTION.DECLINE, { ended: now() }, 'busy'));
+        return;
+      }
+      const call = new Call(j.sid, j.initiator, j.responder, j.description.media as Media, DIRECTION.INCOMING, m.from);
+      call.times.initiated = typeof j.description.initiated === 'string' ? j.description.initiated : now();
+      this.#begin(call);
+      // The callee acknowledges the propose by ringing at once.
+      this.#transition(call, '<propose', undefined, m);
+      this.#send(callMessage(this.#id, call.peer, call, ACTION.INFO, { rang: call.times.rang! }, INFO.RINGING));
+      return;
+    }
+    const call = this.#call;
+    if (!call || call.id !== j.sid) {
+      return this.#fail(CLIENT_ERROR.UNKNOWN_CALL, `${j.action} for unknown call ${j.sid}`, { id: m.id, from: m.from, sid: j.sid });
+    }
+    const input = j.action === ACTION.INFO ? INFO_INPUT[j.reason] : CALL_INPUT[j.action];
+    this.#transition(call, input, undefined, m);
+  }
+
+  #onMessage(m: JsongleMessage<TextBody | CustomBody>) {
+    const j = m.jsongle;
+    const muc = j.namespace === NAMESPACE.MUC;
+    // A message from someone ends their typing, without waiting for their `active`.
+    if (this.#typing.delete(m.from)) {
+      this.emit('event', { action: ACTION.EVENT, namespace: muc ? 'muc' : 'message', event: EVENT.TYPING,
+        description: { state: 'active', updated: now() } }, m.from, m.id);
+    }
+    this.#send(ackEvent(this.#id, m.from, muc, m.id, 'received'));
+    if (j.action === ACTION.TEXT) this.emit('messagereceived', j, m.from, m.id);
+    else this.emit('datareceived', j, m.from, m.id);
+  }
+
+  #onEvent(m: JsongleMessage<EventBody>) {
+    const j = m.jsongle;
+    if (j.event === EVENT.TYPING) {
+      if (j.description.state === 'composing') this.#typing.add(m.from);
+      else this.#typing.delete(m.from);
+    }
+    this.emit('event', j, m.from, m.id);
+  }
+
+  #onRequest(m: JsongleMessage<IqBody>) {
+    const j = m.jsongle;
+    if (j.query === HELLO && j.action === ACTION.IQ_GET) {
+      this.#hello(m);
+      if (this.#user) {
+        this.answer(m.from, HELLO, { ...this.#user }, j.transaction);
+        return;
+      }
+    }
+    this.emit('request', j, m.from, m.id);
+  }
+
+  #onResult(m: JsongleMessage<IqBody | AckBody>) {
+    const j = m.jsongle;
+    let error: JsongleError | null = null;
+    if (j.action === ACTION.IQ_ERROR || (j.action === ACTION.ACK && j.status === 'failed')) {
+      const d: any = j.action === ACTION.IQ_ERROR ? j.description ?? {} : {};
+      error = new JsongleError('request-failed',
+        `${m.from} refused transaction ${j.transaction}${d.errorCode ? `: ${d.errorCode} ${String(d.errorDetails ?? '')}` : ''}`,
+        { errorCode: typeof d.errorCode === 'number' ? d.errorCode : undefined, from: m.from, transaction: j.transaction });
+    }
+    // `pending` acks only say the server is working on it.
+    if (j.action === ACTION.ACK && j.status === 'pending') return;
+    const value = j.action === ACTION.ACK ? j : (j as IqBody).description ?? {};
+    if (!this.#pending.settle(j.transaction, error, value) && error) this.#emitError(error, m.from);
+  }
+
+  #hello(m: JsongleMessage) {
+    const d: any = (m.jsongle as HelloBody).description ?? {};
+    this.#server = typeof d.sn === 'string' && d.sn ? d.sn : m.from;
+    // The server names us first (provisional id); the registered uid replaces it once acked.
+    if (!this.#registered) this.#setId(m.to);
+  }
+
+  // ---- the one place call state changes ------------------------------------------------------
+
+  /**
+   * Applies `input` to `call` if the table allows it: updates the call, sends the message for a
+   * local input, then emits `callstatechanged` and the input's own event. Returns false (and emits
+   * `unexpected-state`) when the table refuses a received message.
+   */
+  #transition(call: Call, input: Input, description?: CallBody['description'], m?: JsongleMessage<CallBody>, payload?: any): boolean {
+    const to = next(call, input);
+    if (to === undefined) {
+      this.#fail(CLIENT_ERROR.UNEXPECTED_STATE, `${m?.jsongle.action} (${input}) is not allowed in state '${call.state}'`, { id: m?.id, from: m?.from, sid: call.id });
+      return false;
+    }
+    const local = input[0] === '>';
+    const at = now();
+    const t = call.times;
+    const d = m?.jsongle.description;
+    const previous = call.state;
+    const before = call.reason;
+    let reason: CallReason = call.reason;
+    let emit: (() => void) | undefined;
+    switch (input.slice(1)) {
+      case 'propose': if (!local) t.rang = at; break;
+      case 'trying': t.tried = at; break;
+      case 'ringing': t.rang = at; break;
+      case 'proceed':
+        t.proceeded = at;
+        if (!local) emit = () => this.emit('offerneeded', call);
+        break;
+      case 'offer':
+      case 'answer': {
+        const sdp = local ? payload : input === '<offer' ? d!.offer! : d!.answer!;
+        if (input.endsWith('offer')) t.offering = at;
+        else t.offered = at;
+        if (local) call.localOffer = sdp;
+        else {
+          call.remoteOffer = sdp;
+          emit = () => this.emit('offerreceived', sdp, call);
+        }
+        break;
+      }
+      case 'candidate': {
+        t.establishing ??= at;
+        if (local) call.localCandidates.push(payload);
+        else {
+          const c = d!.candidate!;
+          call.remoteCandidates.push(c);
+          emit = () => this.emit('candidatereceived', c, call);
+        }
+        break;
+      }
+      case 'active':
+        t.active ??= at;
+        if (local) call.activeLocal = true;
+        else call.activeRemote = true;
+        break;
+      case 'mute':
+      case 'unmute': {
+        const media = (local ? payload : d?.media ?? (call.media === MEDIA.AUDIO ? 'audio' : 'audio+video')) as MutedMedia;
+        const muted = input.slice(1) === 'mute';
+        const state = local ? call.localMuted : call.remoteMuted;
+        if (media !== 'video') state.audio = muted;
+        if (media !== 'audio') state.video = muted;
+        const name = `${local ? 'local' : ''}call${muted ? 'muted' : 'unmuted'}` as 'callmuted';
+        emit = () => this.emit(name, call, media);
+        break;
+      }
+      default: // the ending inputs
+        t.ended = at;
+        call.endedBy = input === '<unreachable' ? 'server' : local ? 'local' : 'remote';
+        call.cause = local ? '' : m!.jsongle.reason ?? '';
+        reason = ENDED_REASON[input] as CallReason;
+        emit = () => {
+          this.emit('callended', local, call);
+          this.emit('ticket', ticketOf(call, this.#metrics));
+        };
+    }
+    if (to === 'offering') {
+      const answered = !!t.offered;
+      reason = !answered ? 'have-offer' : call.localCandidates.length && call.remoteCandidates.length ? 'have-both' : 'have-answer';
+    } else if (to === 'active') {
+      reason = call.activeLocal && call.activeRemote ? 'is-active-both-side' : call.activeLocal ? 'is-active-local' : 'is-active-remote';
+    }
+    if (local && description) this.#sendCall(call, input, description);
+    call._enter(to, reason);
+    if (to !== previous || reason !== before) this.emit('callstatechanged', call, { state: to, previous, reason });
+    emit?.();
+    return true;
+  }
+
+  #sendCall(call: Call, input: Input, description: CallBody['description']) {
+    const action = {
+      '>propose': ACTION.PROPOSE, '>proceed': ACTION.PROCEED, '>decline': ACTION.DECLINE, '>retract': ACTION.RETRACT,
+      '>terminate': ACTION.TERMINATE, '>offer': ACTION.INITIATE, '>answer': ACTION.ACCEPT, '>candidate': ACTION.TRANSPORT,
+    }[input as string] ?? ACTION.INFO;
+    const info = { '>active': INFO.ACTIVE, '>mute': INFO.MUTE, '>unmute': INFO.UNMUTE }[input as string];
+    this.#send(callMessage(this.#id, call.peer, call, action, description, info));
+  }
+
+  /** A local call action: refused with `invalid-state` (thrown) when the table does not allow it now. */
+  #local(input: Input, what: string, description: () => Record<string, unknown>, payload?: unknown) {
+    const call = this.#need(what);
+    if (next(call, input) === undefined) {
+      throw new JsongleError('invalid-state', `${what} is not allowed: the ${call.direction} call is '${call.state}'`);
+    }
+    this.#transition(call, input, description(), undefined, payload);
+  }
+
+  #mute(muted: boolean, media: MutedMedia) {
+    const call = this.#need(muted ? 'mute()' : 'unmute()');
+    if (media === 'video' && call.media === MEDIA.AUDIO) throw new JsongleError('invalid-state', 'The call has no video to (un)mute');
+    this.#local(muted ? '>mute' : '>unmute', muted ? 'mute()' : 'unmute()',
+      () => (muted ? { muted: now(), media } : { unmuted: now(), media }), media);
+  }
+
+  #need(what: string): Call {
+    const call = this.currentCall;
+    if (!call) throw new JsongleError('invalid-state', `${what} needs a call in progress`);
+    return call;
+  }
+
+  #begin(call: Call) {
+    this.#call = call;
+    this.#metrics = {};
+    this.emit('call', call);
+  }
+
+  // ---- messaging helpers ---------------------------------------------------------------------
+
+  #text(to: string, content: string, additionalContent: unknown, muc: boolean) {
+    check(isString(to), 'to', 'a non-empty string');
+    check(typeof content === 'string' && (content.length > 0 || additionalContent !== undefined), 'content',
+      'a non-empty string (or an empty one with additionalContent)');
+    return this.#send(textMessage(this.#id, to, muc, content, additionalContent));
+  }
+
+  #custom(to: string, content: unknown, muc: boolean) {
+    check(isString(to), 'to', 'a non-empty string');
+    check(content !== undefined && typeof content !== 'function', 'content', 'a JSON value');
+    return this.#send(customMessage(this.#id, to, muc, content));
+  }
+
+  #ack(id: string, to: string, muc: boolean) {
+    check(isString(id), 'id', 'the id of a received message');
+    check(isString(to), 'to', 'a non-empty string');
+    return this.#send(ackEvent(this.#id, to, muc, id, 'read'));
+  }
+
+  #react(id: string, reaction: string, to: string, muc: boolean) {
+    check(isString(id), 'id', 'the id of a message');
+    check(typeof reaction === 'string' && reaction.length <= 64, 'reaction', 'a string of at most 64 characters ("" removes)');
+    check(isString(to), 'to', 'a non-empty string');
+    return this.#send(eventMessage(this.#id, to, muc ? 'muc' : 'message', EVENT.REACTION, { reacted: now(), mid: id, type: reaction }));
+  }
+
+  #typingState(state: boolean, to: string, muc: boolean) {
+    check(typeof state === 'boolean', 'state', 'a boolean');
+    check(isString(to), 'to', 'a non-empty string');
+    return this.#send(eventMessage(this.#id, to, muc ? 'muc' : 'message', EVENT.TYPING, { state: state ? 'composing' : 'active', updated: now() }));
+  }
+
+  // ---- plumbing ------------------------------------------------------------------------------
+
+  /** Sends a message; returns its id. */
+  #send(m: JsongleMessage): string {
+    this.#log.log('debug', () => `-> ${m.jsongle.action} ${m.id} to ${m.to}`);
+    try {
+      this.#transport.send(m);
+    } catch (e) {
+      throw new JsongleError('transport', `The ${this.#transport.name} transport could not send: ${(e as Error)?.message ?? e}`);
+    }
+    return m.id;
+  }
+
+  #setId(id: string, registered = false) {
+    this.#id = id;
+    this.#transport.identify?.(id);
+    if (registered && !this.#registered) {
+      this.#registered = true;
+      this.emit('registered', id);
+    }
+  }
+
+  #fail(code: ClientErrorCode, message: string, detail: JsongleError['detail'] = {}) {
+    this.#emitError(new JsongleError(code, message, detail), detail.from);
+  }
+
+  #emitError(error: JsongleError, from?: string) {
+    this.#log.log('debug', () => `error ${error.code}: ${error.message}`);
+    this.#safely(() => this.emit('error', error, from));
+  }
+
+  /** Runs receive-path work; an exception (a bug, or an application handler that threw) is logged, never thrown to the transport. */
+  #safely(work: () => unknown) {
+    try {
+      work();
+    } catch (e) {
+      this.#log.log('error', () => `a handler threw on the receive path: ${(e as Error)?.stack ?? e}`);
+    }
+  }
+}
+
+// The spec's on* setters: `client.oncall = fn` is `client.on('call', fn)`, one slot per event.
+const slots = new WeakMap<JSONgle, Partial<Record<string, (...args: any[]) => void>>>();
+const EVENTS: (keyof JsongleEvents)[] = [
+  'call', 'callended', 'callstatechanged', 'callmuted', 'callunmuted', 'localcallmuted', 'localcallunmuted',
+  'offerneeded', 'offerreceived', 'candidatereceived', 'ticket', 'messagereceived', 'datareceived', 'event',
+  'request', 'error', 'connectionstatechanged', 'registered',
+];
+for (const event of EVENTS) {
+  Object.defineProperty(JSONgle.prototype, `on${event}`, {
+    get(this: JSONgle) { return slots.get(this)?.[event] ?? null; },
+    set(this: JSONgle, fn: ((...args: any[]) => void) | null) {
+      check(fn == null || typeof fn === 'function', `on${event}`, 'a function or null');
+      const slot = slots.get(this) ?? {};
+      slots.set(this, slot);
+      if (slot[event]) this.off(event, slot[event] as any);
+      slot[event] = fn ?? undefined;
+      if (fn) this.on(event, fn as any);
+    },
+  });
+}
+
+export interface JSONgle extends OnHandlers {}

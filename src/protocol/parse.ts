@@ -1,0 +1,117 @@
+// Decode and validate one received frame. Pure and total: it never throws, whatever it is given,
+// so both the client's and the server's receive paths can call it on hostile input.
+import { CLIENT_ERROR, type ClientErrorCode } from './codes.ts';
+import { ACTION, INFO, type JsongleMessage } from './messages.ts';
+
+export type Decoded =
+  | { ok: true; message: JsongleMessage }
+  | { ok: false; code: ClientErrorCode; reason: string; id?: string; action?: string };
+
+export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024;
+const MAX_DEPTH = 32;
+const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
+const ACTIONS = new Set<string>(Object.values(ACTION));
+const INFO_REASONS = new Set<string>(Object.values(INFO));
+
+type Test = (v: unknown) => boolean;
+const str: Test = (v) => typeof v === 'string';
+const nonEmpty: Test = (v) => typeof v === 'string' && v.length > 0;
+const obj: Test = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const opt = (t: Test): Test => (v) => v === undefined || t(v);
+const oneOf = (...values: string[]): Test => (v) => values.includes(v as string);
+const nullable = (t: Test): Test => (v) => v === undefined || v === null || t(v);
+const sdp = (type: string): Test => (v) => obj(v) && (v as any).type === type && str((v as any).sdp);
+const candidate: Test = (v) =>
+  obj(v) && str((v as any).candidate) && nullable(str)((v as any).sdpMid) &&
+  nullable((n) => Number.isInteger(n))((v as any).sdpMLineIndex);
+
+/** Rules per action: [path inside `jsongle`, test, what was expected]. */
+type Rule = [string, Test, string];
+const CALL: Rule[] = [
+  ['sid', nonEmpty, 'a non-empty string'],
+  ['reason', opt(str), 'a string'],
+  ['initiator', str, 'a string'],
+  ['responder', str, 'a string'],
+  ['description', obj, 'an object'],
+];
+const IQ: Rule[] = [['query', nonEmpty, 'a non-empty string'], ['transaction', nonEmpty, 'a non-empty string'], ['description', opt(obj), 'an object']];
+const MESSAGE: Rule[] = [['namespace', opt(str), 'a string'], ['description', obj, 'an object']];
+
+const RULES: Record<string, Rule[]> = {
+  [ACTION.PROPOSE]: [...CALL, ['description.media', oneOf('audio', 'video', 'video-only'), "'audio', 'video' or 'video-only'"]],
+  [ACTION.INFO]: [...CALL, ['reason', (v) => INFO_REASONS.has(v as string), 'a session-info reason'],
+    ['description.media', opt(oneOf('audio', 'video', 'audio+video')), "'audio', 'video' or 'audio+video'"]],
+  [ACTION.INITIATE]: [...CALL, ['description.offer', sdp('offer'), "{ type: 'offer', sdp }"]],
+  [ACTION.ACCEPT]: [...CALL, ['description.answer', sdp('answer'), "{ type: 'answer', sdp }"]],
+  [ACTION.TRANSPORT]: [...CALL, ['description.candidate', candidate, '{ candidate, sdpMid, sdpMLineIndex }']],
+  [ACTION.TEXT]: [...MESSAGE, ['description.content', opt(str), 'a string']],
+  [ACTION.CUSTOM]: MESSAGE,
+  [ACTION.EVENT]: [['event', nonEmpty, 'a non-empty string'], ...MESSAGE],
+  [ACTION.IQ_GET]: IQ,
+  [ACTION.IQ_SET]: IQ,
+  [ACTION.IQ_RESULT]: IQ,
+  [ACTION.IQ_ERROR]: IQ,
+  [ACTION.ACK]: [['status', oneOf('success', 'failed', 'pending'), "'success', 'failed' or 'pending'"], ['transaction', nonEmpty, 'a non-empty string']],
+  [ACTION.ERROR]: [['description', obj, 'an object'], ['description.errorCode', Number.isInteger, 'an integer']],
+  [ACTION.METRICS]: [['sid', nonEmpty, 'a non-empty string'], ['description', obj, 'an object']],
+  [ACTION.HELLO]: [['description', opt(obj), 'an object']],
+};
+for (const a of [ACTION.RETRACT, ACTION.DECLINE, ACTION.PROCEED, ACTION.TERMINATE]) RULES[a] = CALL;
+
+const at = (o: any, path: string) => path.split('.').reduce((v, k) => (obj(v) ? v[k] : undefined), o);
+
+/** Walks the value once: refuses prototype keys, excessive depth, and more text than `budget`. */
+function scan(value: unknown, budget: number): ClientErrorCode | undefined {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v === 'string') budget -= v.length;
+    else if (typeof v === 'object' && v !== null) {
+      if (depth > MAX_DEPTH) return CLIENT_ERROR.INVALID_FIELD;
+      for (const key of Object.keys(v)) {
+        if (FORBIDDEN.has(key)) return CLIENT_ERROR.FORBIDDEN_KEY;
+        budget -= key.length;
+        stack.push([(v as any)[key], depth + 1]);
+      }
+    }
+    if (budget < 0) return CLIENT_ERROR.TOO_LARGE;
+  }
+}
+
+const fail = (code: ClientErrorCode, reason: string, m?: any): Decoded => ({
+  ok: false, code, reason,
+  id: typeof m?.id === 'string' ? m.id.slice(0, 64) : undefined,
+  action: typeof m?.jsongle?.action === 'string' ? m.jsongle.action.slice(0, 64) : undefined,
+});
+
+/**
+ * Turns a received frame (JSON text or an already-parsed value) into a valid JSONgle message,
+ * or says why not. Unknown extra fields are kept: compatible peers may add some.
+ */
+export function decode(data: unknown, maxSize = DEFAULT_MAX_MESSAGE_SIZE): Decoded {
+  let m: any = data;
+  if (typeof data === 'string') {
+    if (data.length > maxSize) return fail(CLIENT_ERROR.TOO_LARGE, `Frame of ${data.length} characters exceeds ${maxSize}`);
+    try {
+      m = JSON.parse(data);
+    } catch {
+      return fail(CLIENT_ERROR.INVALID_JSON, 'Frame is not valid JSON');
+    }
+  }
+  if (!obj(m)) return fail(CLIENT_ERROR.NOT_AN_OBJECT, 'Frame is not a JSON object');
+  const refused = scan(m, maxSize);
+  if (refused === CLIENT_ERROR.FORBIDDEN_KEY) return fail(refused, 'Frame contains a forbidden key (__proto__, constructor or prototype)', m);
+  if (refused === CLIENT_ERROR.TOO_LARGE) return fail(refused, `Frame exceeds ${maxSize} characters`, m);
+  if (refused) return fail(refused, `Frame is nested deeper than ${MAX_DEPTH} levels`, m);
+  if (!obj(m.jsongle)) return fail(CLIENT_ERROR.NOT_JSONGLE, "Frame has no 'jsongle' object", m);
+  for (const key of ['id', 'from', 'to']) {
+    if (!str(m[key])) return fail(CLIENT_ERROR.INVALID_FIELD, `'${key}' must be a string`, m);
+  }
+  const action = m.jsongle.action;
+  if (!ACTIONS.has(action)) return fail(CLIENT_ERROR.UNKNOWN_ACTION, `Unknown action '${String(action).slice(0, 64)}'`, m);
+  for (const [path, test, expected] of RULES[action]) {
+    if (!test(at(m.jsongle, path))) return fail(CLIENT_ERROR.INVALID_FIELD, `'jsongle.${path}' of ${action} must be ${expected}`, m);
+  }
+  return { ok: true, message: m as JsongleMessage };
+}
+
