@@ -1,6 +1,7 @@
 // Builds dist/ with esbuild and prints the gzip size of each bundle (JSON on the last line).
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
 const common = { bundle: true, format: 'esm', target: 'es2022', minify: true, sourcemap: true, legalComments: 'none', logLevel: 'warning' };
@@ -9,6 +10,11 @@ const bundles = [
   // The DOM-free core, self-contained so it runs anywhere (Node 20, workers, browsers).
   { entryPoints: ['src/index.ts'], outfile: 'dist/core/index.js', platform: 'neutral', mainFields: ['module', 'main'] },
 ];
+
+rmSync('dist', { recursive: true, force: true });
+// Type declarations of the core (the `types` of 'jsongle-elements/core').
+execFileSync('npx', ['tsc', '-p', 'tsconfig.core.json', '--noEmit', 'false', '--declaration', '--emitDeclarationOnly',
+  '--rewriteRelativeImportExtensions', '--rootDir', '.', '--outDir', 'dist/types'], { stdio: 'inherit' });
 
 const sizes = {};
 for (const options of bundles) {

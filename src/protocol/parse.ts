@@ -98,6 +98,7 @@ export function decode(data: unknown, maxSize = DEFAULT_MAX_MESSAGE_SIZE): Decod
       return fail(CLIENT_ERROR.INVALID_JSON, 'Frame is not valid JSON');
     }
   }
+  if (m instanceof ArrayBuffer || ArrayBuffer.isView(m)) return fail(CLIENT_ERROR.NOT_AN_OBJECT, 'Binary frames are not JSONgle');
   if (!obj(m)) return fail(CLIENT_ERROR.NOT_AN_OBJECT, 'Frame is not a JSON object');
   const refused = scan(m, maxSize);
   if (refused === CLIENT_ERROR.FORBIDDEN_KEY) return fail(refused, 'Frame contains a forbidden key (__proto__, constructor or prototype)', m);

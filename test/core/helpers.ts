@@ -20,6 +20,20 @@ export function once<K extends keyof JsongleEvents>(client: JSONgle, event: K, m
   });
 }
 
+/** The next `event` whose arguments pass `test`. */
+export function onceWhere<K extends keyof JsongleEvents>(client: JSONgle, event: K, test: (...args: Parameters<JsongleEvents[K]>) => boolean, ms = 2000): Promise<Parameters<JsongleEvents[K]>> {
+  return new Promise((resolve, reject) => {
+    const listener = ((...args: any[]) => {
+      if (!(test as any)(...args)) return;
+      clearTimeout(timer);
+      client.off(event, listener);
+      resolve(args as any);
+    }) as any;
+    const timer = setTimeout(() => { client.off(event, listener); reject(new Error(`no matching '${event}' within ${ms} ms`)); }, ms);
+    client.on(event, listener);
+  });
+}
+
 /** Collects every emission of the listed events, in order, as [event, ...args]. */
 export function record(client: JSONgle, events: (keyof JsongleEvents)[]) {
   const log: [string, ...any[]][] = [];
@@ -73,3 +87,53 @@ export function wire(config: Partial<JsongleConfig> = {}) {
 
 export const action = (name: string, reason?: string) => (m: JsongleMessage<any>) =>
   m.jsongle.action === name && (reason === undefined || m.jsongle.reason === reason);
+
+/**
+ * Several clients on a tiny in-process switch that routes each frame by `to` (no rooms, no
+ * server logic): enough for scenarios with three parties, such as a busy callee.
+ */
+export function hub(...uids: string[]) {
+  const ends = new Map<string, MemoryTransport>();
+  const clients: Record<string, JSONgle> = {};
+  for (const uid of uids) {
+    const [client, switchEnd] = createMemoryPair();
+    ends.set(uid, switchEnd);
+    switchEnd.receive({ message: (data) => ends.get(JSON.parse(data as string).to)?.send(JSON.parse(data as string)) });
+    clients[uid] = new JSONgle({ transport: client, user: { uid } });
+  }
+  return clients;
+}
+
+export const OFFER = { type: 'offer' as const, sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n' };
+export const ANSWER = { type: 'answer' as const, sdp: 'v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n' };
+export const CANDIDATE = (n: number) => ({ candidate: `candidate:${n} 1 udp 2122260223 10.0.0.${n} 5000${n} typ host`, sdpMid: '0', sdpMLineIndex: 0 });
+
+/** Drives a whole call from `caller` to `callee` up to active on both sides, the way an application would. */
+export async function connect(caller: JSONgle, callee: JSONgle, to: string, media: 'audio' | 'video' = 'video') {
+  const incoming = once(callee, 'call');
+  const callerCall = caller.call(to, media);
+  const [calleeCall] = await incoming;
+  if (calleeCall.state !== 'ringing') await once(callee, 'callstatechanged');
+  const needed = once(caller, 'offerneeded');
+  const offered = once(callee, 'offerreceived');
+  callee.proceed();
+  await needed;
+  caller.sendOffer(OFFER);
+  await offered;
+  const answered = once(caller, 'offerreceived');
+  callee.sendOffer(ANSWER);
+  await answered;
+  const toCallee = once(callee, 'candidatereceived');
+  const toCaller = once(caller, 'candidatereceived');
+  caller.sendCandidate(CANDIDATE(1));
+  callee.sendCandidate(CANDIDATE(2));
+  await Promise.all([toCallee, toCaller]);
+  const bothActive = Promise.all([
+    new Promise((r) => caller.on('callstatechanged', (c, ch) => ch.reason === 'is-active-both-side' && r(c))),
+    new Promise((r) => callee.on('callstatechanged', (c, ch) => ch.reason === 'is-active-both-side' && r(c))),
+  ]);
+  caller.setAsActive();
+  callee.setAsActive();
+  await bothActive;
+  return { callerCall, calleeCall };
+}
