@@ -7,8 +7,10 @@ import { gzipSync } from 'node:zlib';
 const common = { bundle: true, format: 'esm', target: 'es2022', minify: true, sourcemap: true, legalComments: 'none', logLevel: 'warning' };
 
 const bundles = [
-  // The DOM-free core, self-contained so it runs anywhere (Node 20, workers, browsers).
-  { entryPoints: ['src/index.ts'], outfile: 'dist/core/index.js', platform: 'neutral', mainFields: ['module', 'main'] },
+  // The DOM-free core and its transports for npm users: dependencies stay imports (npm installs and
+  // dedupes them); only our own code is in these files.
+  { entryPoints: ['src/index.ts'], outfile: 'dist/core/index.js', platform: 'neutral', packages: 'external' },
+  { entryPoints: ['src/transports.ts'], outfile: 'dist/transports/index.js', platform: 'neutral', packages: 'external' },
 ];
 
 rmSync('dist', { recursive: true, force: true });

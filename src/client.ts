@@ -1,7 +1,7 @@
 // class JSONgle: the whole client API of the spec over any Transport. DOM-free.
 import { EventEmitter } from 'eventemitter3';
-import { Call, CALL_STATE, DIRECTION, type CallReason } from './call/call.ts';
-import { ENDED_REASON, next, type Input } from './call/machine.ts';
+import { Call, DIRECTION, type CallReason } from './call/call.ts';
+import { ENDED, next, type Input } from './call/machine.ts';
 import { ticketOf, type Ticket } from './call/ticket.ts';
 import { check, isObject, isString, JsongleError } from './errors.ts';
 import type { JsongleEvents } from './events.ts';
@@ -9,9 +9,9 @@ import { Logger, type LogLevel } from './log.ts';
 import {
   ackEvent, callMessage, customMessage, eventMessage, iqMessage, metricsMessage, now, textMessage, uuid,
 } from './protocol/build.ts';
-import { CLIENT_ERROR, ERROR_CODE, type ClientErrorCode } from './protocol/codes.ts';
+import { CLIENT_ERROR, type ClientErrorCode } from './protocol/codes.ts';
 import {
-  ACTION, EVENT, INFO, MEDIA, NAMESPACE, isCallAction,
+  ACTION, EVENT, INFO, MEDIA, NAMESPACE, isCallAction, type CallAction,
   type AckBody, type CallBody, type CandidateInit, type CustomBody, type ErrorBody, type EventBody, type HelloBody,
   type IqBody, type JsongleMessage, type Media, type Metrics, type MutedMedia, type SessionDescriptionInit, type TextBody,
 } from './protocol/messages.ts';
@@ -35,22 +35,11 @@ export interface JsongleConfig {
 
 const HELLO = 'session-hello';
 const METRIC_TYPES: Record<string, string> = { mos: 'number', duration: 'number', ua: 'string', route: 'string', error: 'string' };
-const INFO_INPUT: Record<string, Input> = {
-  trying: '<trying', ringing: '<ringing', unreachable: '<unreachable', active: '<active', mute: '<mute', unmute: '<unmute',
-};
-const CALL_INPUT: Record<string, Input> = {
-  'session-proceed': '<proceed', 'session-decline': '<decline', 'session-retract': '<retract',
-  'session-terminate': '<terminate', 'session-initiate': '<offer', 'session-accept': '<answer', 'transport-info': '<candidate',
-};
 type OnHandlers = { [K in keyof JsongleEvents as `on${K}`]?: JsongleEvents[K] | null };
 
 export class JSONgle extends EventEmitter<JsongleEvents> {
   static readonly MEDIA = MEDIA;
   static readonly DIRECTION = DIRECTION;
-  static readonly CALL_STATE = CALL_STATE;
-  static readonly ACTION = ACTION;
-  static readonly ERROR_CODE = ERROR_CODE;
-  static readonly CLIENT_ERROR = CLIENT_ERROR;
 
   readonly #transport: Transport;
   readonly #user?: { uid: string; dn?: string };
@@ -125,24 +114,24 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     const call = new Call(uuid(), this.#id, to, media, DIRECTION.OUTGOING, to);
     call.times.initiated = now();
     this.#begin(call);
-    this.#transition(call, '>propose', { initiated: call.times.initiated, media });
+    this.#transition(call, '>session-propose', { initiated: call.times.initiated, media });
     return call;
   }
 
   /** Answers the ringing incoming call. */
   proceed() {
-    this.#local('>proceed', 'proceed()', () => ({ proceeded: now() }));
+    this.#local('>session-proceed', 'proceed()', () => ({ proceeded: now() }));
   }
 
   /** Declines the ringing incoming call. */
   decline() {
-    this.#local('>decline', 'decline()', () => ({ ended: now() }));
+    this.#local('>session-decline', 'decline()', () => ({ ended: now() }));
   }
 
   /** Ends the call: retract (caller, before active), decline (callee, ringing) or terminate. */
   end() {
     const call = this.#need('end()');
-    const input: Input = call.outgoing && !call.active ? '>retract' : call.state === 'ringing' ? '>decline' : '>terminate';
+    const input: Input = call.outgoing && !call.active ? '>session-retract' : call.state === 'ringing' ? '>session-decline' : '>session-terminate';
     this.#local(input, 'end()', () => ({ ended: now() }));
   }
 
@@ -158,8 +147,8 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     check(isObject(offer) && (offer.type === 'offer' || offer.type === 'answer'), 'offer.type', "'offer' or 'answer'");
     check(typeof offer.sdp === 'string' && offer.sdp.length > 0, 'offer.sdp', 'a non-empty string');
     const description = { type: offer.type, sdp: offer.sdp };
-    if (offer.type === 'offer') this.#local('>offer', 'sendOffer(offer)', () => ({ offering: now(), offer: description }), description);
-    else this.#local('>answer', 'sendOffer(answer)', () => ({ offered: now(), answer: description }), description);
+    if (offer.type === 'offer') this.#local('>session-initiate', 'sendOffer(offer)', () => ({ offering: now(), offer: description }), description);
+    else this.#local('>session-accept', 'sendOffer(answer)', () => ({ offered: now(), answer: description }), description);
   }
 
   /** Sends a local ICE candidate; a null candidate (end of gathering) is ignored. */
@@ -167,12 +156,12 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     if (candidate === null || (isObject(candidate) && candidate.candidate === '')) return;
     check(isObject(candidate) && typeof candidate.candidate === 'string', 'candidate', 'an RTCIceCandidate or { candidate, sdpMid, sdpMLineIndex }');
     const c: CandidateInit = { candidate: candidate.candidate, sdpMid: candidate.sdpMid ?? null, sdpMLineIndex: candidate.sdpMLineIndex ?? null };
-    this.#local('>candidate', 'sendCandidate()', () => ({ establishing: now(), candidate: c }), c);
+    this.#local('>transport-info', 'sendCandidate()', () => ({ establishing: now(), candidate: c }), c);
   }
 
   /** Tells the peer that media is connected on this side. */
   setAsActive() {
-    this.#local('>active', 'setAsActive()', () => ({ actived: now() }));
+    this.#local('>session-info/active', 'setAsActive()', () => ({ actived: now() }));
   }
 
   /** Sends `session-metrics` for call `sid` (to the server by default); the figures also go into the ticket. */
@@ -265,8 +254,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
         case ACTION.HELLO:
           this.#hello(m);
           return this.emit('event', j as HelloBody, m.from, m.id);
-        default: // session-metrics from a peer: nothing for a client to do
-          this.#log.log('debug', () => `ignored ${j.action} from ${m.from}`);
+        // session-metrics from a peer: nothing for a client to do.
       }
     });
   }
@@ -285,7 +273,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
       call.times.initiated = typeof j.description.initiated === 'string' ? j.description.initiated : now();
       this.#begin(call);
       // The callee acknowledges the propose by ringing at once.
-      this.#transition(call, '<propose', undefined, m);
+      this.#transition(call, '<session-propose', undefined, m);
       this.#send(callMessage(this.#id, call.peer, call, ACTION.INFO, { rang: call.times.rang! }, INFO.RINGING));
       return;
     }
@@ -293,8 +281,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     if (!call || call.id !== j.sid) {
       return this.#fail(CLIENT_ERROR.UNKNOWN_CALL, `${j.action} for unknown call ${j.sid}`, { id: m.id, from: m.from, sid: j.sid });
     }
-    const input = j.action === ACTION.INFO ? INFO_INPUT[j.reason] : CALL_INPUT[j.action];
-    this.#transition(call, input, undefined, m);
+    this.#transition(call, `<${j.action}${j.action === ACTION.INFO ? `/${j.reason}` : ''}` as Input, undefined, m);
   }
 
   #onMessage(m: JsongleMessage<TextBody | CustomBody>) {
@@ -374,18 +361,20 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     const before = call.reason;
     let reason: CallReason = call.reason;
     let emit: (() => void) | undefined;
-    switch (input.slice(1)) {
-      case 'propose': if (!local) t.rang = at; break;
-      case 'trying': t.tried = at; break;
-      case 'ringing': t.rang = at; break;
-      case 'proceed':
+    const what = input.slice(1);
+    switch (what) {
+      case 'session-propose': if (!local) t.rang = at; break;
+      case 'session-info/trying': t.tried = at; break;
+      case 'session-info/ringing': t.rang = at; break;
+      case 'session-proceed':
         t.proceeded = at;
         if (!local) emit = () => this.emit('offerneeded', call);
         break;
-      case 'offer':
-      case 'answer': {
-        const sdp = local ? payload : input === '<offer' ? d!.offer! : d!.answer!;
-        if (input.endsWith('offer')) t.offering = at;
+      case 'session-initiate':
+      case 'session-accept': {
+        const offer = what === 'session-initiate';
+        const sdp = local ? payload : offer ? d!.offer! : d!.answer!;
+        if (offer) t.offering = at;
         else t.offered = at;
         if (local) call.localOffer = sdp;
         else {
@@ -394,7 +383,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
         }
         break;
       }
-      case 'candidate': {
+      case 'transport-info': {
         t.establishing ??= at;
         if (local) call.localCandidates.push(payload);
         else {
@@ -404,15 +393,15 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
         }
         break;
       }
-      case 'active':
+      case 'session-info/active':
         t.active ??= at;
         if (local) call.activeLocal = true;
         else call.activeRemote = true;
         break;
-      case 'mute':
-      case 'unmute': {
+      case 'session-info/mute':
+      case 'session-info/unmute': {
         const media = (local ? payload : d?.media ?? (call.media === MEDIA.AUDIO ? 'audio' : 'audio+video')) as MutedMedia;
-        const muted = input.slice(1) === 'mute';
+        const muted = what === 'session-info/mute';
         const state = local ? call.localMuted : call.remoteMuted;
         if (media !== 'video') state.audio = muted;
         if (media !== 'audio') state.video = muted;
@@ -420,11 +409,11 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
         emit = () => this.emit(name, call, media);
         break;
       }
-      default: // the ending inputs
+      default: // the ending messages
         t.ended = at;
-        call.endedBy = input === '<unreachable' ? 'server' : local ? 'local' : 'remote';
+        call.endedBy = what === 'session-info/unreachable' ? 'server' : local ? 'local' : 'remote';
         call.cause = local ? '' : m!.jsongle.reason ?? '';
-        reason = ENDED_REASON[input] as CallReason;
+        reason = ENDED[what];
         emit = () => {
           this.emit('callended', local, call);
           this.emit('ticket', ticketOf(call, this.#metrics));
@@ -444,12 +433,8 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   }
 
   #sendCall(call: Call, input: Input, description: CallBody['description']) {
-    const action = {
-      '>propose': ACTION.PROPOSE, '>proceed': ACTION.PROCEED, '>decline': ACTION.DECLINE, '>retract': ACTION.RETRACT,
-      '>terminate': ACTION.TERMINATE, '>offer': ACTION.INITIATE, '>answer': ACTION.ACCEPT, '>candidate': ACTION.TRANSPORT,
-    }[input as string] ?? ACTION.INFO;
-    const info = { '>active': INFO.ACTIVE, '>mute': INFO.MUTE, '>unmute': INFO.UNMUTE }[input as string];
-    this.#send(callMessage(this.#id, call.peer, call, action, description, info));
+    const [action, reason = ''] = input.slice(1).split('/');
+    this.#send(callMessage(this.#id, call.peer, call, action as CallAction, description, reason));
   }
 
   /** A local call action: refused with `invalid-state` (thrown) when the table does not allow it now. */
@@ -464,7 +449,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   #mute(muted: boolean, media: MutedMedia) {
     const call = this.#need(muted ? 'mute()' : 'unmute()');
     if (media === 'video' && call.media === MEDIA.AUDIO) throw new JsongleError('invalid-state', 'The call has no video to (un)mute');
-    this.#local(muted ? '>mute' : '>unmute', muted ? 'mute()' : 'unmute()',
+    this.#local(muted ? '>session-info/mute' : '>session-info/unmute', muted ? 'mute()' : 'unmute()',
       () => (muted ? { muted: now(), media } : { unmuted: now(), media }), media);
   }
 

@@ -1,4 +1,5 @@
-// 'jsongle-elements/core': the DOM-free client, its transports and the protocol constants.
+// 'jsongle-elements/core': the DOM-free client and the protocol constants. Transports other than the
+// spec's { in, out } wrapper live in 'jsongle-elements/transports', so the core stays small.
 import { JSONgle } from './client.ts';
 
 export { JSONgle };
@@ -14,6 +15,4 @@ export type { JsongleEvents, CallStateChange } from './events.ts';
 export { JsongleError } from './errors.ts';
 export type { LogLevel } from './log.ts';
 export type { Transport, TransportState, TransportHandlers, SeedTransport } from './transport/transport.ts';
-export { createMemoryPair, type MemoryTransport } from './transport/memory.ts';
-export { createBroadcastChannelTransport } from './transport/broadcast-channel.ts';
 export { VERSION } from './version.ts';

@@ -2,8 +2,6 @@
 export const LOG_LEVELS = ['debug', 'info', 'warning', 'error', 'none'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-const SINKS = { debug: 'debug', info: 'info', warning: 'warn', error: 'error' } as const;
-
 export class Logger {
   #rank = 2;
   constructor(readonly prefix: string, level: LogLevel = 'warning') {
@@ -12,12 +10,12 @@ export class Logger {
   get level(): LogLevel { return LOG_LEVELS[this.#rank]; }
   set level(level: LogLevel) {
     const rank = LOG_LEVELS.indexOf(level);
-    if (rank < 0) throw new TypeError(`Invalid log level '${String(level)}': expected one of ${LOG_LEVELS.join(', ')}`);
+    if (rank < 0) throw new TypeError(`Invalid log level '${level}': expected ${LOG_LEVELS.join(', ')}`);
     this.#rank = rank;
   }
-  enabled(level: Exclude<LogLevel, 'none'>) { return LOG_LEVELS.indexOf(level) >= this.#rank; }
   /** `line` is a function so that a discarded line costs one comparison, not a template string. */
   log(level: Exclude<LogLevel, 'none'>, line: () => string) {
-    if (this.enabled(level)) (globalThis as any).console?.[SINKS[level]](`[${this.prefix}] ${line()}`);
+    const rank = LOG_LEVELS.indexOf(level);
+    if (rank >= this.#rank) (globalThis as any).console?.[rank === 2 ? 'warn' : level](`[${this.prefix}] ${line()}`);
   }
 }

@@ -1,48 +1,50 @@
-// The call state machine: one table of (state, input) → next state, and the one function that
-// applies it. Inputs are prefixed `>` for what this side sends and `<` for what it receives.
-import type { Call, CallState } from './call.ts';
+// The call state machine: one table of (state, input) → next state, and the lookup that applies it.
+// An input is a call message in the protocol's words, `>` when this side sends it and `<` when it
+// receives it; `session-info` inputs carry their reason after a slash (`<session-info/ringing`).
+import type { Call, CallState, EndedReason } from './call.ts';
 
-export type Input =
-  | '>propose' | '<propose' | '<trying' | '<ringing' | '>proceed' | '<proceed' | '>decline' | '<decline'
-  | '<unreachable' | '>retract' | '<retract' | '>terminate' | '<terminate' | '>offer' | '<offer'
-  | '>answer' | '<answer' | '>candidate' | '<candidate' | '>active' | '<active'
-  | '>mute' | '<mute' | '>unmute' | '<unmute';
+type Message =
+  | 'session-propose' | 'session-proceed' | 'session-decline' | 'session-retract' | 'session-terminate'
+  | 'session-initiate' | 'session-accept' | 'transport-info'
+  | `session-info/${'trying' | 'ringing' | 'unreachable' | 'active' | 'mute' | 'unmute'}`;
+export type Input = `${'>' | '<'}${Message}`;
 
-/** Which side may see the input: outgoing calls (caller), incoming calls (callee), or both. */
+/** Which side may see the input: the caller (`out`), the callee (`in`), or both. */
 type Side = 'out' | 'in' | 'any';
 const LIVE: CallState[] = ['new', 'trying', 'ringing', 'proceeded', 'offering', 'active'];
 const NEGOTIATING: CallState[] = ['proceeded', 'offering', 'active'];
+const EARLY: CallState[] = ['new', 'trying', 'ringing'];
 
 /** [input, states it is allowed in, next state (undefined: unchanged), side]. */
 const TABLE: [Input, CallState[], CallState | undefined, Side][] = [
-  ['>propose', ['new'], undefined, 'out'],
-  ['<propose', ['new'], 'ringing', 'in'],
-  ['<trying', ['new'], 'trying', 'out'],
-  ['<ringing', ['new', 'trying'], 'ringing', 'out'],
-  ['<proceed', ['new', 'trying', 'ringing'], 'proceeded', 'out'],
-  ['>proceed', ['ringing'], 'proceeded', 'in'],
-  ['>decline', ['ringing'], 'ended', 'in'],
-  ['<decline', ['new', 'trying', 'ringing'], 'ended', 'out'],
-  ['<unreachable', ['new', 'trying', 'ringing'], 'ended', 'out'],
-  ['>retract', ['new', 'trying', 'ringing', 'proceeded', 'offering'], 'ended', 'out'],
-  ['<retract', ['ringing', 'proceeded', 'offering'], 'ended', 'in'],
-  ['>terminate', NEGOTIATING, 'ended', 'any'],
-  ['<terminate', LIVE, 'ended', 'any'],
-  ['>offer', ['proceeded'], 'offering', 'out'],
-  ['<offer', ['proceeded'], 'offering', 'in'],
-  ['>answer', ['offering'], 'offering', 'in'],
-  ['<answer', ['offering'], 'offering', 'out'],
-  ['>candidate', NEGOTIATING, undefined, 'any'],
-  ['<candidate', NEGOTIATING, undefined, 'any'],
-  ['>active', ['offering', 'active'], 'active', 'any'],
-  ['<active', ['offering', 'active'], 'active', 'any'],
-  ['>mute', LIVE, undefined, 'any'],
-  ['<mute', LIVE, undefined, 'any'],
-  ['>unmute', LIVE, undefined, 'any'],
-  ['<unmute', LIVE, undefined, 'any'],
+  ['>session-propose', ['new'], undefined, 'out'],
+  ['<session-propose', ['new'], 'ringing', 'in'],
+  ['<session-info/trying', ['new'], 'trying', 'out'],
+  ['<session-info/ringing', ['new', 'trying'], 'ringing', 'out'],
+  ['<session-proceed', EARLY, 'proceeded', 'out'],
+  ['>session-proceed', ['ringing'], 'proceeded', 'in'],
+  ['>session-decline', ['ringing'], 'ended', 'in'],
+  ['<session-decline', EARLY, 'ended', 'out'],
+  ['<session-info/unreachable', EARLY, 'ended', 'out'],
+  ['>session-retract', ['new', 'trying', 'ringing', 'proceeded', 'offering'], 'ended', 'out'],
+  ['<session-retract', ['ringing', 'proceeded', 'offering'], 'ended', 'in'],
+  ['>session-terminate', NEGOTIATING, 'ended', 'any'],
+  ['<session-terminate', LIVE, 'ended', 'any'],
+  ['>session-initiate', ['proceeded'], 'offering', 'out'],
+  ['<session-initiate', ['proceeded'], 'offering', 'in'],
+  ['>session-accept', ['offering'], 'offering', 'in'],
+  ['<session-accept', ['offering'], 'offering', 'out'],
+  ['>transport-info', NEGOTIATING, undefined, 'any'],
+  ['<transport-info', NEGOTIATING, undefined, 'any'],
+  ['>session-info/active', ['offering', 'active'], 'active', 'any'],
+  ['<session-info/active', ['offering', 'active'], 'active', 'any'],
+  ['>session-info/mute', LIVE, undefined, 'any'],
+  ['<session-info/mute', LIVE, undefined, 'any'],
+  ['>session-info/unmute', LIVE, undefined, 'any'],
+  ['<session-info/unmute', LIVE, undefined, 'any'],
 ];
 
-const RULES = new Map<string, CallState | undefined>();
+const RULES = new Map<string, CallState>();
 for (const [input, states, next, side] of TABLE) {
   for (const state of states) {
     for (const dir of side === 'any' ? ['out', 'in'] : [side]) RULES.set(`${dir}|${state}|${input}`, next ?? state);
@@ -53,7 +55,7 @@ for (const [input, states, next, side] of TABLE) {
 export const next = (call: Pick<Call, 'state' | 'outgoing'>, input: Input): CallState | undefined =>
   RULES.get(`${call.outgoing ? 'out' : 'in'}|${call.state}|${input}`);
 
-export const ENDED_REASON: Partial<Record<Input, string>> = {
-  '>decline': 'declined', '<decline': 'declined', '<unreachable': 'unreachable',
-  '>retract': 'retracted', '<retract': 'retracted', '>terminate': 'terminated', '<terminate': 'terminated',
+/** How each ending message names the outcome. */
+export const ENDED: Record<string, EndedReason> = {
+  'session-decline': 'declined', 'session-info/unreachable': 'unreachable', 'session-retract': 'retracted', 'session-terminate': 'terminated',
 };

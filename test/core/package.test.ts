@@ -2,14 +2,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
 
 test("'jsongle-elements/core' resolves to a DOM-free build that runs a call in a bare Node process", () => {
   // A child process without tsx or any loader: only what the package exports.
   const script = `
-    import JSONgleDefault, { JSONgle, createMemoryPair, ACTION, MEDIA, ERROR_CODE, CALL_STATE, VERSION } from 'jsongle-elements/core';
+    import JSONgleDefault, { JSONgle, ACTION, MEDIA, ERROR_CODE, CALL_STATE, VERSION } from 'jsongle-elements/core';
+    import { createMemoryPair } from 'jsongle-elements/transports';
     if (JSONgleDefault !== JSONgle) throw new Error('default export differs');
     if (typeof window !== 'undefined' || typeof document !== 'undefined') throw new Error('DOM present');
     const [ta, tb] = createMemoryPair();
@@ -37,9 +38,17 @@ test("'jsongle-elements/core' resolves to a DOM-free build that runs a call in a
   });
 });
 
-test('package.json exposes ./core with types, as an ES module', () => {
+test('package.json exposes ./core and ./transports with types, as ES modules whose files exist', () => {
   assert.equal(pkg.name, 'jsongle-elements');
   assert.equal(pkg.type, 'module');
-  assert.equal(pkg.exports['./core'].import, './dist/core/index.js');
-  assert.ok(pkg.exports['./core'].types.endsWith('.d.ts'));
+  for (const entry of ['./core', './transports']) {
+    for (const file of [pkg.exports[entry].import, pkg.exports[entry].types]) {
+      assert.ok(existsSync(new URL(`../../${file}`, import.meta.url)), `${entry}: ${file} exists after the build`);
+    }
+  }
+});
+
+test('the core build names no DOM global (its size is measured by bench/size.mjs)', () => {
+  const code = readFileSync(new URL('../../dist/core/index.js', import.meta.url), 'utf8');
+  assert.doesNotMatch(code, /\b(window|document|navigator|HTMLElement|RTCPeerConnection)\b/);
 });
