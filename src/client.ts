@@ -35,6 +35,8 @@ export interface JsongleConfig {
 
 const HELLO = 'session-hello';
 const METRIC_TYPES: Record<string, string> = { mos: 'number', duration: 'number', ua: 'string', route: 'string', error: 'string' };
+/** Every medium of a call, as a mute message names it. */
+const allMedia = (call: Call): MutedMedia => (call.media === MEDIA.AUDIO ? 'audio' : call.media === MEDIA.VIDEO ? 'audio+video' : 'video');
 type OnHandlers = { [K in keyof JsongleEvents as `on${K}`]?: JsongleEvents[K] | null };
 
 export class JSONgle extends EventEmitter<JsongleEvents> {
@@ -135,10 +137,11 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     this.#local(input, 'end()', () => ({ ended: now() }));
   }
 
-  mute() { this.#mute(true, this.#need('mute()').media === MEDIA.AUDIO ? 'audio' : 'audio+video'); }
+  /** Mutes every medium of the call (`audio`, `video` or `audio+video` on the wire). */
+  mute() { this.#mute(true); }
   muteAudio() { this.#mute(true, 'audio'); }
   muteVideo() { this.#mute(true, 'video'); }
-  unmute() { this.#mute(false, this.#need('unmute()').media === MEDIA.AUDIO ? 'audio' : 'audio+video'); }
+  unmute() { this.#mute(false); }
   unmuteAudio() { this.#mute(false, 'audio'); }
   unmuteVideo() { this.#mute(false, 'video'); }
 
@@ -164,16 +167,20 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     this.#local('>session-info/active', 'setAsActive()', () => ({ actived: now() }));
   }
 
-  /** Sends `session-metrics` for call `sid` (to the server by default); the figures also go into the ticket. */
-  reportMetrics(sid: string, metrics: Metrics, to: string = this.#server) {
+  /**
+   * Records the figures in call `sid`'s ticket and sends them as `session-metrics` to `to` (the server
+   * by default). Without a server nor `to` (serverless) they only go into the ticket; returns the
+   * message id, or null when nothing was sent.
+   */
+  reportMetrics(sid: string, metrics: Metrics, to: string = this.#server): string | null {
     check(isString(sid), 'sid', 'a non-empty string');
     check(isObject(metrics), 'metrics', 'an object');
     const keys = Object.keys(metrics).filter((k) => (metrics as any)[k] !== undefined);
     check(keys.length > 0 && keys.every((k) => typeof (metrics as any)[k] === METRIC_TYPES[k]), 'metrics',
       'at least one of mos (number), duration (number), ua, route, error (strings)');
-    check(isString(to), 'to', 'a non-empty string (no server is known yet)');
+    check(to === '' || isString(to), 'to', 'a string');
     if (this.#call?.id === sid) Object.assign(this.#metrics, metrics);
-    return this.#send(metricsMessage(this.#id, to, sid, metrics));
+    return to ? this.#send(metricsMessage(this.#id, to, sid, metrics)) : null;
   }
 
   // ---- messaging ---------------------------------------------------------------------------
@@ -400,7 +407,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
         break;
       case 'session-info/mute':
       case 'session-info/unmute': {
-        const media = (local ? payload : d?.media ?? (call.media === MEDIA.AUDIO ? 'audio' : 'audio+video')) as MutedMedia;
+        const media = (local ? payload : d?.media ?? allMedia(call)) as MutedMedia;
         const muted = what === 'session-info/mute';
         const state = local ? call.localMuted : call.remoteMuted;
         if (media !== 'video') state.audio = muted;
@@ -446,10 +453,13 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     this.#transition(call, input, description(), undefined, payload);
   }
 
-  #mute(muted: boolean, media: MutedMedia) {
-    const call = this.#need(muted ? 'mute()' : 'unmute()');
-    if (media === 'video' && call.media === MEDIA.AUDIO) throw new JsongleError('invalid-state', 'The call has no video to (un)mute');
-    this.#local(muted ? '>session-info/mute' : '>session-info/unmute', muted ? 'mute()' : 'unmute()',
+  #mute(muted: boolean, only?: 'audio' | 'video') {
+    const what = `${muted ? 'mute' : 'unmute'}${only ? only[0].toUpperCase() + only.slice(1) : ''}()`;
+    const call = this.#need(what);
+    const all = allMedia(call);
+    if (only && !all.includes(only)) throw new JsongleError('invalid-state', `${what}: the ${call.media} call has no ${only}`);
+    const media = only ?? all;
+    this.#local(muted ? '>session-info/mute' : '>session-info/unmute', what,
       () => (muted ? { muted: now(), media } : { unmuted: now(), media }), media);
   }
 

@@ -176,7 +176,19 @@ test('mute() on an audio call mutes audio only; muteVideo() on it is refused', a
   const [, media] = await remote;
   assert.equal(media, 'audio');
   assert.deepEqual({ ...callerCall.localMuted }, { audio: true, video: false });
-  assert.throws(() => alice.muteVideo(), { code: 'invalid-state', message: /no video/ });
+  assert.throws(() => alice.muteVideo(), { code: 'invalid-state', message: /muteVideo\(\): the audio call has no video/ });
+});
+
+test('a video-only call: mute() mutes the video, muteAudio() is refused', async () => {
+  const { alice, bob } = pair();
+  const { callerCall, calleeCall } = await connect(alice, bob, 'bob', 'video-only' as any);
+  const remote = once(alice, 'callmuted');
+  bob.mute();
+  const [, media] = await remote;
+  assert.equal(media, 'video');
+  assert.deepEqual({ ...calleeCall.localMuted }, { audio: false, video: true });
+  assert.deepEqual({ ...callerCall.remoteMuted }, { audio: false, video: true });
+  assert.throws(() => bob.unmuteAudio(), { code: 'invalid-state', message: /unmuteAudio\(\): the video-only call has no audio/ });
 });
 
 test('local methods refuse what the call state does not allow, naming the method and the state', async () => {

@@ -1,7 +1,7 @@
 // Messaging between two real clients: text, custom JSON, receipts, typing, reactions, requests.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { action, once, onceWhere, pair, record, tick, wire } from './helpers.ts';
+import { action, connect, once, onceWhere, pair, record, tick, wire } from './helpers.ts';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
@@ -213,6 +213,17 @@ test('a refused registration (ack failed + session-error 400001) is reported as 
   assert.equal(w.client.registered, false);
 });
 
+test('serverless, reportMetrics only records the figures in the ticket (nothing is sent)', async () => {
+  const { alice, bob } = pair();
+  const { callerCall } = await connect(alice, bob, 'bob', 'audio');
+  const sent: unknown[] = [];
+  const send = alice.transport.send.bind(alice.transport);
+  alice.transport.send = (m) => { sent.push(m); send(m); };
+  assert.equal(alice.reportMetrics(callerCall.id, { route: 'host', mos: 4.4 }), null);
+  assert.deepEqual(sent, []);
+  assert.deepEqual(alice.ticket!.metrics, { route: 'host', mos: 4.4 });
+});
+
 test('reportMetrics sends session-metrics to the server and records the figures in the ticket', async () => {
   const w = wire({ user: { uid: 'alice' } });
   w.push({ id: 'h', from: 'sn', to: 'alice', jsongle: { action: 'session-hello', description: { sn: 'sn' } } });
@@ -229,5 +240,6 @@ test('reportMetrics sends session-metrics to the server and records the figures 
   w.client.reportMetrics(call.id, { error: 'ice-failed' }, 'collector');
   assert.equal((await w.sentWhere((m) => m.to === 'collector')).jsongle.description.error, 'ice-failed');
   assert.throws(() => w.client.reportMetrics(call.id, {}), { code: 'invalid-argument', message: /'metrics'/ });
+  assert.throws(() => w.client.reportMetrics(call.id, { mos: 1 }, 7 as any), { code: 'invalid-argument', message: /'to'/ });
   assert.throws(() => w.client.reportMetrics(call.id, { mos: 'good' as any }), { code: 'invalid-argument' });
 });
