@@ -343,8 +343,10 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   #hello(m: JsongleMessage) {
     const d: any = (m.jsongle as HelloBody).description ?? {};
     this.#server = typeof d.sn === 'string' && d.sn ? d.sn : m.from;
-    // The server names us first (provisional id); the registered uid replaces it once acked.
-    if (!this.#registered) this.#setId(m.to);
+    // Each hello starts a session (first connection or reconnection): the server names us first
+    // (provisional id), the registered uid replaces it once acked, and `registered` fires again.
+    this.#registered = false;
+    this.#setId(m.to);
   }
 
   // ---- the one place call state changes ------------------------------------------------------

@@ -8,6 +8,8 @@ export interface Ticket extends CallTimes {
   callee: string;
   media: string;
   direction: 'incoming' | 'outgoing';
+  /** Where the call's messages went: the callee (or room) called, or the `from` of the propose received. */
+  peer: string;
   /** The call state when the ticket was taken (`ended` once the call is over). */
   state: string;
   /** `retracted`, `declined`, `terminated` or `unreachable` once ended, `""` before. */
@@ -27,6 +29,7 @@ export const ticketOf = (call: Call, metrics: Metrics = {}): Ticket => ({
   callee: call.callee,
   media: call.media,
   direction: call.direction,
+  peer: call.peer,
   state: call.state,
   outcome: call.ended ? call.reason : '',
   endedBy: call.endedBy,

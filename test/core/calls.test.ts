@@ -50,6 +50,8 @@ test('the ticket at the end holds every timestamp, the outcome and the duration'
     assert.ok(t.duration >= 0.02 && t.duration < 5, `duration ${t.duration}`);
   }
   assert.equal(a.direction, 'outgoing');
+  assert.equal(a.peer, 'bob');
+  assert.equal(b.peer, 'alice');
   assert.equal(b.direction, 'incoming');
   assert.equal(a.endedBy, 'remote');
   assert.equal(b.endedBy, 'local');

@@ -185,6 +185,15 @@ test('the session-hello handshake: the client answers with its user, its id beco
   assert.equal(w.client.server, 'sn-1');
   w.client.send('bob', 'after');
   assert.equal((await w.sentWhere(action('session-text'))).from, 'alice');
+  // A reconnection brings a new hello: a new provisional id, then `registered` again.
+  const again = once(w.client, 'registered');
+  w.push({ id: 'h2', from: 'sn-1', to: 'prov-43', jsongle: { action: 'iq-get', query: 'session-hello', transaction: 'tx-h2', description: { sn: 'sn-1' } } });
+  const second = await w.sentWhere((m) => m.jsongle.action === 'iq-result' && m.jsongle.transaction === 'tx-h2');
+  assert.equal(second.from, 'prov-43');
+  assert.equal(w.client.registered, false);
+  w.push({ id: 'k2', from: 'sn-1', to: 'prov-43', jsongle: { action: 'ack', status: 'success', transaction: 'tx-h2' } });
+  assert.deepEqual(await again, ['alice']);
+  assert.equal(w.client.registered, true);
 });
 
 test('without a user the hello request reaches onrequest, and answer() registers the uid it gives', async () => {
