@@ -1,0 +1,117 @@
+// Call signaling. A propose is addressed like any message (see ../address.ts) and may reach several
+// connections: every device of a user, or every member of a room. From then on the server routes the
+// call by its `sid`: the first device to proceed (or decline) wins, the others get a retract with
+// reason `answered-elsewhere`, and the rest of the call goes between the caller's connection and the
+// winner's only. Call messages outside a known call (e.g. after a reconnection) are addressed by `to`.
+import { callMessage, type CallRef } from '../../src/protocol/build.ts';
+import { ERROR_CODE } from '../../src/protocol/codes.ts';
+import { ACTION, INFO, type CallBody, type JsongleMessage } from '../../src/protocol/messages.ts';
+import { fromFor, resolve } from '../address.ts';
+import { deliver, fromServer, isoNow, refuse, type Client, type Context } from '../context.ts';
+import type { CallRecord, Peer } from '../registry.ts';
+import { stamp } from './relay.ts';
+
+export const ANSWERED_ELSEWHERE = 'answered-elsewhere';
+/** `session-info` reasons only the server may send. */
+const SERVER_INFO = new Set<string>([INFO.TRYING, INFO.UNREACHABLE]);
+const ENDING = new Set<string>([ACTION.RETRACT, ACTION.DECLINE, ACTION.TERMINATE]);
+
+const ref = (j: { sid: string; initiator: string; responder: string }): CallRef => ({ id: j.sid, caller: j.initiator, callee: j.responder });
+
+/** Tells the sender of a call message that nobody can receive it. */
+function unreachable(ctx: Context, client: Client, j: CallBody) {
+  ctx.stats.error('unreachable');
+  fromServer(ctx, client, callMessage(ctx.sn, client.address, ref(j), ACTION.INFO, { ended: isoNow() }, INFO.UNREACHABLE).jsongle);
+}
+
+function send(ctx: Context, m: JsongleMessage<CallBody>, from: string, peers: Iterable<Peer>) {
+  m.from = from;
+  for (const peer of peers) {
+    m.to = peer.uid;
+    deliver(ctx, peer, m);
+  }
+}
+
+export function routeCall(ctx: Context, client: Client, m: JsongleMessage<CallBody>) {
+  const j = m.jsongle;
+  if (j.action === ACTION.INFO && SERVER_INFO.has(j.reason)) {
+    return refuse(ctx, client, m, ERROR_CODE.ACTION_NOT_ALLOWED, `session-info '${j.reason}' is sent by the server only`);
+  }
+  const record = ctx.registry.call(j.sid);
+  if (record) return inCall(ctx, client, m, record);
+  const route = resolve(ctx, client, m.to);
+  if ('error' in route) return refuse(ctx, client, m, route.error, route.details);
+  if (route.peers.length === 0) return unreachable(ctx, client, j);
+  stamp(m);
+  send(ctx, m, fromFor(route, client), route.peers);
+  if (j.action !== ACTION.PROPOSE) return;
+  ctx.registry.openCall({
+    sid: j.sid, initiator: j.initiator, responder: j.responder, caller: client,
+    via: { kind: route.kind, rid: route.rid }, targets: new Set(route.peers), rang: false,
+  });
+  fromServer(ctx, client, callMessage(ctx.sn, client.address, ref(j), ACTION.INFO, { tried: isoNow() }, INFO.TRYING).jsongle);
+}
+
+function inCall(ctx: Context, client: Client, m: JsongleMessage<CallBody>, r: CallRecord) {
+  const j = m.jsongle;
+  if (client === r.caller) {
+    if (j.action === ACTION.PROPOSE) return refuse(ctx, client, m, ERROR_CODE.BAD_PARAMETERS, `Call ${j.sid} was already proposed`);
+    stamp(m);
+    send(ctx, m, fromFor(r.via, client), r.answered ? [r.answered] : r.targets);
+    if (ENDING.has(j.action)) ctx.registry.endCall(r.sid);
+    return;
+  }
+  if (!r.targets.has(client)) {
+    // Another device of the callee that did not ring, a device that lost the race, or a stranger.
+    if (r.answered && j.action !== ACTION.PROPOSE) return ctx.log.log('debug', () => `dropped ${j.action} of ${client.cid}: call ${r.sid} answered elsewhere`);
+    return refuse(ctx, client, m, ERROR_CODE.NOT_A_MEMBER, `Not a party to call ${j.sid}`);
+  }
+  if (!r.answered) {
+    if (j.action === ACTION.INFO && j.reason === INFO.RINGING) {
+      if (r.rang) return; // the caller hears ringing once, however many devices ring
+      r.rang = true;
+    } else if (j.action === ACTION.DECLINE && j.reason === 'busy' && r.targets.size > 1) {
+      // A device busy with another call drops out; the others keep ringing.
+      return ctx.registry.untarget(r.sid, client);
+    } else if (j.action === ACTION.PROCEED || j.action === ACTION.DECLINE) {
+      answer(ctx, r, client);
+    }
+  }
+  stamp(m);
+  send(ctx, m, fromFor(r.via, client), [r.caller]);
+  if (ENDING.has(j.action)) ctx.registry.endCall(r.sid);
+}
+
+/** `winner` proceeded or declined first: the other ringing connections are told to stop. */
+function answer(ctx: Context, r: CallRecord, winner: Client) {
+  r.answered = winner;
+  const from = fromFor(r.via, r.caller);
+  for (const peer of [...r.targets]) {
+    if (peer === winner) continue;
+    ctx.registry.untarget(r.sid, peer);
+    const retract = callMessage(from, peer.uid, { id: r.sid, caller: r.initiator, callee: r.responder }, ACTION.RETRACT, { ended: isoNow() }, ANSWERED_ELSEWHERE);
+    deliver(ctx, peer, retract);
+  }
+}
+
+/**
+ * A connection closed: it leaves the calls it was in. When the last ringing device of an unanswered
+ * call goes, the caller hears `unreachable`. An answered call is only forgotten: its media flows
+ * peer to peer and the parties may reconnect and go on (messages are then addressed by `to`).
+ */
+export function dropCalls(ctx: Context, client: Client) {
+  for (const sid of ctx.registry.callsOf(client)) {
+    const r = ctx.registry.call(sid);
+    if (!r) continue;
+    if (client === r.caller || client === r.answered) {
+      ctx.registry.endCall(sid);
+      continue;
+    }
+    ctx.registry.untarget(sid, client);
+    if (!r.answered && r.targets.size === 0) {
+      ctx.registry.endCall(sid);
+      const caller = r.caller as Client;
+      unreachable(ctx, caller, { sid, initiator: r.initiator, responder: r.responder } as CallBody);
+    }
+  }
+}

@@ -1,0 +1,178 @@
+// createServer(config): the JSONgle signaling server — one HTTP server with the WebSocket endpoint
+// at /ws, /healthz, /metrics and the static demo page.
+import { timingSafeEqual } from 'node:crypto';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { Logger } from '../src/log.ts';
+import { resolveConfig, type ServerConfig } from './config.ts';
+import type { Context } from './context.ts';
+import { dropCalls } from './handlers/calls.ts';
+import { sendHello } from './handlers/hello.ts';
+import { announce } from './handlers/rooms.ts';
+import { httpHandler } from './http.ts';
+import { createMetrics, Stats } from './metrics.ts';
+import { MemoryRegistry, type Registry } from './registry.ts';
+import { route } from './router.ts';
+import { CLOSE, Connection } from './socket.ts';
+
+export type { ServerConfig } from './config.ts';
+export { configFromEnv, resolveConfig, helpText, DEFAULTS } from './config.ts';
+export { MemoryRegistry, type Registry } from './registry.ts';
+
+export interface JsongleServer {
+  /** The HTTP root, e.g. `http://127.0.0.1:8080` (the demo page, /healthz, /metrics). */
+  readonly url: string;
+  /** The WebSocket endpoint, e.g. `ws://127.0.0.1:8080/ws`. */
+  readonly wsUrl: string;
+  readonly port: number;
+  readonly config: ServerConfig;
+  /** Open connections (registered or not). */
+  readonly connections: number;
+  /** Closes every connection (1001) and stops listening. */
+  close(): Promise<void>;
+}
+
+export interface ServerOptions extends Partial<ServerConfig> {
+  /** Another registry backend (default: in memory). */
+  registry?: Registry;
+}
+
+const sameToken = (given: string | null, expected: string) => {
+  const a = Buffer.from(given ?? '');
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+};
+
+const STATUS: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' };
+const ignore = () => {};
+
+function refuseUpgrade(socket: Socket, status: number) {
+  const text = STATUS[status];
+  socket.once('finish', () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
+}
+
+export async function createServer(options: ServerOptions = {}): Promise<JsongleServer> {
+  const { registry: custom, ...overrides } = options;
+  const config = resolveConfig(overrides);
+  const log = new Logger('jsongle-server', config.logLevel);
+  const registry = custom ?? new MemoryRegistry();
+  const stats = new Stats();
+  const ctx: Context = { config, registry, stats, log, sn: config.name };
+  const connections = new Set<Connection>();
+  const started = Date.now();
+  let closing = false;
+
+  const metrics = createMetrics(stats, {
+    connections: () => connections.size, users: () => registry.users(), rooms: () => registry.rooms(),
+  }, config.processMetrics);
+  const http = createHttpServer(httpHandler({
+    staticDirs: config.staticDirs,
+    metrics,
+    health: () => ({ uptime: Math.round((Date.now() - started) / 1000), connections: connections.size, users: registry.users(), rooms: registry.rooms() }),
+  }));
+  // Compression is off: signaling frames are small, and permessage-deflate costs CPU and ~300 KB
+  // of zlib memory per connection.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxMessageSize, perMessageDeflate: false, clientTracking: false });
+
+  http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    socket.on('error', ignore);
+    const status = admit(req);
+    if (status) {
+      stats.refused++;
+      log.log('debug', () => `upgrade refused with ${status} (${req.socket.remoteAddress}, origin ${req.headers.origin ?? '-'})`);
+      return refuseUpgrade(socket, status);
+    }
+    wss.handleUpgrade(req, socket, head, accept);
+  });
+
+  /** The HTTP status refusing this upgrade, or 0 to accept it. */
+  function admit(req: IncomingMessage): number {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/ws') return 404;
+    if (closing || connections.size >= config.maxConnections) return 503;
+    // Origin is checked when the browser sends one; other clients can set any Origin anyway.
+    const origin = req.headers.origin;
+    if (config.allowedOrigins.length && origin !== undefined && !config.allowedOrigins.includes(origin)) return 403;
+    if (config.token && !sameToken(url.searchParams.get('token'), config.token)) return 401;
+    return 0;
+  }
+
+  const dispatch = (client: Connection, m: Parameters<typeof route>[2]) => route(ctx, client, m);
+
+  // No closure here may capture the upgrade request: a listener kept by the connection would keep
+  // the request (headers and all, ~1.5 KB) alive as long as the connection.
+  function accept(ws: WebSocket) {
+    const client = new Connection(ws, ctx, dispatch, closed);
+    connections.add(client);
+    stats.accepted++;
+    sendHello(ctx, client);
+  }
+
+  function closed(client: Connection) {
+    connections.delete(client);
+    if (client.registered) void disconnected(client);
+  }
+
+  async function disconnected(client: Connection) {
+    try {
+      dropCalls(ctx, client);
+      for (const room of await registry.remove(client)) announce(ctx, room, room.members.values(), client, 'left');
+    } catch (e) {
+      log.log('error', () => `cleanup of ${client.address} failed: ${(e as Error)?.stack ?? e}`);
+    }
+  }
+
+  // Heartbeat: a connection that did not answer the previous ping is gone (no FIN ever came).
+  // The same sweep closes connections that never completed the hello handshake.
+  const heartbeat = setInterval(() => {
+    const now = Date.now();
+    for (const c of connections) {
+      if (!c.alive) {
+        log.log('debug', () => `connection ${c.address} missed a heartbeat`);
+        c.ws.terminate();
+      } else if (!c.registered && now - c.opened > config.helloTimeout) {
+        c.close(CLOSE.POLICY, 'No hello answer');
+      } else {
+        c.alive = false;
+        try { c.ws.ping(); } catch { /* closing */ }
+      }
+    }
+  }, config.heartbeatInterval);
+  heartbeat.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.port, config.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (http.address() as AddressInfo).port;
+  const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '[::1]' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  log.log('info', () => `listening on http://${host}:${port} (WebSocket at /ws)`);
+
+  return {
+    url: `http://${host}:${port}`,
+    wsUrl: `ws://${host}:${port}/ws`,
+    port,
+    config,
+    get connections() { return connections.size; },
+    async close() {
+      if (closing) return;
+      closing = true;
+      clearInterval(heartbeat);
+      for (const c of connections) c.close(CLOSE.GOING_AWAY, 'Server shutting down');
+      // Give the close handshakes a moment, then cut what is left.
+      const deadline = Date.now() + 1000;
+      while (connections.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      for (const c of connections) c.ws.terminate();
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      });
+      log.log('info', () => 'closed');
+    },
+  };
+}

@@ -1,0 +1,49 @@
+// Counters kept as plain numbers on the hot path and copied into prom-client only when /metrics is
+// scraped: a labelled prom-client inc() hashes its labels on every call, which the relay of every
+// message would pay for.
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class Stats {
+  /** Messages relayed (one per delivery), by action. */
+  readonly relayed = new Map<string, number>();
+  /** Errors sent (session-error, iq-error, or a close for size), by code. */
+  readonly errors = new Map<string, number>();
+  bytesIn = 0;
+  bytesOut = 0;
+  accepted = 0;
+  refused = 0;
+  relay(action: string) { this.relayed.set(action, (this.relayed.get(action) ?? 0) + 1); }
+  error(code: number | string) { this.errors.set(String(code), (this.errors.get(String(code)) ?? 0) + 1); }
+}
+
+export interface Counts { connections(): number; users(): number; rooms(): number }
+
+/** A prom-client registry of its own (several servers may live in one process, as in the tests). */
+export function createMetrics(stats: Stats, counts: Counts, processMetrics: boolean): Registry {
+  const registry = new Registry();
+  const registers = [registry];
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({ name, help, registers, collect() { this.set(read()); } });
+  const total = (name: string, help: string, read: () => number) =>
+    new Counter({ name, help, registers, collect() { this.reset(); this.inc(read()); } });
+  const byLabel = (name: string, help: string, label: string, read: () => Map<string, number>) =>
+    new Counter({
+      name, help, registers, labelNames: [label],
+      collect() {
+        this.reset();
+        for (const [value, n] of read()) this.inc({ [label]: value }, n);
+      },
+    });
+
+  gauge('jsongle_connections', 'Open WebSocket connections', counts.connections);
+  gauge('jsongle_users', 'Registered users (distinct uids with at least one connection)', counts.users);
+  gauge('jsongle_rooms', 'Rooms with at least one member', counts.rooms);
+  byLabel('jsongle_messages_relayed_total', 'Messages relayed to a recipient, by action', 'action', () => stats.relayed);
+  byLabel('jsongle_errors_total', 'Errors sent to clients, by code', 'code', () => stats.errors);
+  total('jsongle_bytes_received_total', 'Bytes of WebSocket messages received (payloads)', () => stats.bytesIn);
+  total('jsongle_bytes_sent_total', 'Bytes of WebSocket frames sent (payloads and frame headers)', () => stats.bytesOut);
+  total('jsongle_connections_accepted_total', 'WebSocket connections accepted', () => stats.accepted);
+  total('jsongle_connections_refused_total', 'WebSocket upgrades refused (token, origin, capacity, path)', () => stats.refused);
+  if (processMetrics) collectDefaultMetrics({ register: registry });
+  return registry;
+}

@@ -1,0 +1,287 @@
+// Whole scenarios through a real server: rooms, direct addressing, several devices, multi-user rooms.
+import { afterEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { JSONgle } from '../../src/client.ts';
+import { cleanup, connectClient, Raw, startServer, text, waitEvent, waitFor } from './helpers.ts';
+
+afterEach(cleanup);
+
+const OFFER = { type: 'offer' as const, sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n' };
+const ANSWER = { type: 'answer' as const, sdp: 'v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n' };
+const CANDIDATE = (n: number) => ({ candidate: `candidate:${n} 1 udp 2122260223 10.0.0.${n} 5000${n} typ host`, sdpMid: '0', sdpMLineIndex: 0 });
+
+/** The states a client's call goes through, in order (a repeated state, with a new reason, once). */
+function states(client: JSONgle) {
+  const seen: string[] = [];
+  client.on('callstatechanged', (_call, change) => seen.at(-1) !== change.state && seen.push(change.state));
+  return seen;
+}
+
+/** A whole call's signaling from `caller` to `callee` (addressed `to`), ended by the caller. */
+async function wholeCall(caller: JSONgle, callee: JSONgle, to: string) {
+  const callerStates = states(caller);
+  const calleeStates = states(callee);
+  const incoming = waitFor(callee, 'call');
+  const ringing = waitFor(caller, 'callstatechanged', (_c, ch) => ch.state === 'ringing');
+  const call = caller.call(to, 'video');
+  const [calleeCall] = await incoming;
+  await ringing;
+  assert.equal(calleeCall.id, call.id);
+  assert.equal(calleeCall.state, 'ringing');
+
+  const needed = waitFor(caller, 'offerneeded');
+  callee.proceed();
+  await needed;
+  const offered = waitFor(callee, 'offerreceived');
+  caller.sendOffer(OFFER);
+  assert.deepEqual((await offered)[0], OFFER);
+  const answered = waitFor(caller, 'offerreceived');
+  callee.sendOffer(ANSWER);
+  assert.deepEqual((await answered)[0], ANSWER);
+
+  const toCallee = waitFor(callee, 'candidatereceived');
+  const toCaller = waitFor(caller, 'candidatereceived');
+  caller.sendCandidate(CANDIDATE(1));
+  callee.sendCandidate(CANDIDATE(2));
+  assert.equal((await toCallee)[0].candidate, CANDIDATE(1).candidate);
+  assert.equal((await toCaller)[0].candidate, CANDIDATE(2).candidate);
+
+  const bothA = waitFor(caller, 'callstatechanged', (_c, ch) => ch.reason === 'is-active-both-side');
+  const bothB = waitFor(callee, 'callstatechanged', (_c, ch) => ch.reason === 'is-active-both-side');
+  caller.setAsActive();
+  callee.setAsActive();
+  await Promise.all([bothA, bothB]);
+
+  const ended = waitFor(callee, 'callended');
+  caller.end();
+  assert.equal((await ended)[0], false, 'ended remotely for the callee');
+  assert.deepEqual(callerStates, ['trying', 'ringing', 'proceeded', 'offering', 'active', 'ended']);
+  assert.deepEqual(calleeStates, ['ringing', 'proceeded', 'offering', 'active', 'ended']);
+  assert.equal(call.reason, 'terminated');
+}
+
+/** A chat exchange: text with server-received and received acks, a read receipt, typing, custom data. */
+async function chat(a: JSONgle, b: JSONgle, toB: string, expectedFrom: string) {
+  const serverAck = waitEvent(a, 'ack', (d) => d.type === 'server-received');
+  const receivedAck = waitEvent(a, 'ack', (d) => d.type === 'received');
+  const got = waitFor(b, 'messagereceived');
+  const id = a.send(toB, 'hello Bob', { lang: 'en' });
+  const [content, from, mid] = await got;
+  assert.equal(content.description.content, 'hello Bob');
+  assert.deepEqual(content.description.additionalContent, { lang: 'en' });
+  assert.equal(typeof content.description.relayed, 'string', 'the server stamps relayed messages');
+  assert.equal(from, expectedFrom);
+  assert.equal(mid, id);
+  assert.equal((await serverAck).description.mid, id);
+  assert.equal((await receivedAck).description.mid, id);
+
+  const read = waitEvent(a, 'ack', (d) => d.type === 'read');
+  b.sendAReadAcknowledgement(mid, from);
+  assert.equal((await read).description.mid, id);
+
+  const typing = waitEvent(a, 'typing');
+  b.isTyping(true, from);
+  await typing;
+  assert.equal(a.typing.length, 1);
+
+  const data = waitFor(a, 'datareceived');
+  b.sendJSON(from, { score: [1, 2] });
+  assert.deepEqual((await data)[0].description.content, { score: [1, 2] });
+}
+
+describe('through a 1:1 room', () => {
+  test('two clients join, run a whole call and a chat; the other gets joined, then left on disconnect', async () => {
+    const server = await startServer();
+    const alice = await connectClient(server, 'alice', 'Alice');
+    const bob = await connectClient(server, 'bob', 'Bob');
+    assert.equal(alice.server, 'jsongle');
+
+    const first = await alice.request(alice.server, 'session-join', { rid: 'room-1' });
+    assert.deepEqual(first, { members: [], rid: 'room-1' });
+    const joined = waitEvent(alice, 'joined');
+    const second = await bob.request(bob.server, 'session-join', { rid: 'room-1' });
+    assert.deepEqual(second, { members: [{ uid: 'alice', dn: 'Alice' }], rid: 'room-1' });
+    const { body: event, from } = await joined;
+    assert.equal(event.namespace, 'room');
+    assert.deepEqual(event.description, { member: { uid: 'bob', dn: 'Bob' }, rid: 'room-1' });
+    assert.equal(from, 'room-1');
+
+    await wholeCall(alice, bob, 'room-1');
+    await wholeCall(bob, alice, 'room-1');
+    // In a 1:1 room the room stands for the other party: messages come `from` the room.
+    await chat(alice, bob, 'room-1', 'room-1');
+
+    const left = waitEvent(alice, 'left');
+    bob.close();
+    assert.deepEqual((await left).description, { member: { uid: 'bob', dn: 'Bob' }, rid: 'room-1' });
+  });
+
+  test('session-leave answers the rid and tells the other member', async () => {
+    const server = await startServer();
+    const alice = await connectClient(server, 'alice');
+    const bob = await connectClient(server, 'bob');
+    await alice.request(alice.server, 'session-join', { rid: 'r' });
+    await bob.request(bob.server, 'session-join', { rid: 'r' });
+    const left = waitEvent(alice, 'left');
+    assert.deepEqual(await bob.request(bob.server, 'session-leave', { rid: 'r' }), { rid: 'r' });
+    await left;
+  });
+});
+
+describe('direct addressing by uid', () => {
+  test('a whole call and a chat addressed to the other uid', async () => {
+    const server = await startServer();
+    const alice = await connectClient(server, 'alice');
+    const bob = await connectClient(server, 'bob');
+    await wholeCall(alice, bob, 'bob');
+    await chat(alice, bob, 'bob', 'alice');
+  });
+
+  test('a call to a uid nobody has registered ends unreachable', async () => {
+    const server = await startServer();
+    const alice = await connectClient(server, 'alice');
+    const ended = waitFor(alice, 'callended');
+    const call = alice.call('nobody');
+    await ended;
+    assert.equal(call.reason, 'unreachable');
+    assert.equal(call.endedBy, 'server');
+  });
+
+  test('a request to another user is answered by that user', async () => {
+    const server = await startServer();
+    const alice = await connectClient(server, 'alice');
+    const bob = await connectClient(server, 'bob');
+    bob.on('request', (req, from) => void bob.answer(from, req.query, { echo: req.description.q }, req.transaction));
+    const result = await alice.request('bob', 'echo', { q: 42 });
+    assert.equal(result.echo, 42);
+    assert.equal(typeof result.relayed, 'string');
+  });
+
+  test('a user with two connections: both ring, one answers, the other gets answered-elsewhere', async () => {
+    const server = await startServer();
+    const alice = await connectClient(server, 'alice');
+    const phone = await connectClient(server, 'bob');
+    const laptop = await connectClient(server, 'bob');
+    const aliceStates = states(alice);
+    const ringPhone = waitFor(phone, 'call');
+    const ringLaptop = waitFor(laptop, 'call');
+    const call = alice.call('bob', 'audio');
+    const [[onPhone], [onLaptop]] = await Promise.all([ringPhone, ringLaptop]);
+    assert.equal(onPhone.id, call.id);
+    assert.equal(onLaptop.id, call.id);
+
+    const elsewhere = waitFor(laptop, 'callended');
+    const needed = waitFor(alice, 'offerneeded');
+    phone.proceed();
+    await needed;
+    await elsewhere;
+    assert.equal(onLaptop.reason, 'retracted');
+    assert.equal(onLaptop.cause, 'answered-elsewhere');
+
+    // The rest of the call goes to the phone only.
+    const offered = waitFor(phone, 'offerreceived');
+    let laptopHeard = 0;
+    laptop.on('error', () => laptopHeard++);
+    laptop.on('call', () => laptopHeard++);
+    alice.sendOffer(OFFER);
+    await offered;
+    const ended = waitFor(phone, 'callended');
+    alice.end();
+    await ended;
+    assert.equal(laptopHeard, 0);
+    // Both devices rang, but the caller heard `ringing` once (a second one would be refused by its state machine).
+    assert.deepEqual(aliceStates, ['trying', 'ringing', 'proceeded', 'offering', 'ended']);
+  });
+
+  test('when the winner declines, the other device is retracted and the caller hears the decline', async () => {
+    const server = await startServer();
+    const alice = await connectClient(server, 'alice');
+    const phone = await connectClient(server, 'bob');
+    const laptop = await connectClient(server, 'bob');
+    const rang = Promise.all([waitFor(phone, 'call'), waitFor(laptop, 'call')]);
+    const call = alice.call('bob');
+    await rang;
+    const ended = waitFor(alice, 'callended');
+    const elsewhere = waitFor(laptop, 'callended');
+    phone.decline();
+    await Promise.all([ended, elsewhere]);
+    assert.equal(call.reason, 'declined');
+  });
+
+  test('a text to a user reaches each of their connections', async () => {
+    const server = await startServer();
+    const alice = await connectClient(server, 'alice');
+    const one = await connectClient(server, 'bob');
+    const two = await connectClient(server, 'bob');
+    const got = Promise.all([waitFor(one, 'messagereceived'), waitFor(two, 'messagereceived')]);
+    alice.send('bob', 'to all of you');
+    for (const [content, from] of await got) {
+      assert.equal(content.description.content, 'to all of you');
+      assert.equal(from, 'alice');
+    }
+  });
+});
+
+describe('multi-user rooms', () => {
+  test('messages reach every other member as rid/uid; an ack to rid/uid reaches that member only', async () => {
+    const server = await startServer();
+    const [a, b, c] = await Promise.all(['ann', 'ben', 'cat'].map((uid) => Raw.registered(server, uid)));
+    for (const raw of [a, b, c]) assert.equal((await raw.request('muc-join', { rid: 'team' })).jsongle.action, 'iq-result');
+    const joined = await a.next((m) => m.jsongle.event === 'joined');
+    assert.equal(joined.jsongle.namespace, 'muc');
+
+    const msg = text('forged', 'team', 'hello team', 'muc');
+    a.send(msg);
+    const [atB, atC] = await Promise.all([b.next((m) => m.id === msg.id), c.next((m) => m.id === msg.id)]);
+    assert.equal(atB.from, 'team/ann');
+    assert.equal(atB.to, 'ben');
+    assert.equal(atC.to, 'cat');
+    const serverAck = await a.next((m) => m.jsongle.event === 'ack');
+    assert.equal(serverAck.jsongle.description.type, 'server-received');
+    assert.equal(serverAck.jsongle.description.mid, msg.id);
+
+    // ben acknowledges to `team/ann`: only ann gets it, from `team/ben`.
+    b.send({ id: 'ack-1', from: 'ben', to: 'team/ann', jsongle: { action: 'session-event', namespace: 'muc', event: 'ack', description: { acknowledged: 'now', mid: msg.id, type: 'received' } } });
+    const ack = await a.next((m) => m.id === 'ack-1');
+    assert.equal(ack.from, 'team/ben');
+    assert.deepEqual((await c.quiet()).filter((m) => m.id === 'ack-1'), []);
+  });
+
+  test('core clients chat in a muc room', async () => {
+    const server = await startServer();
+    const alice = await connectClient(server, 'alice');
+    const bob = await connectClient(server, 'bob');
+    await alice.request(alice.server, 'muc-join', { rid: 'club' });
+    const members = await bob.request(bob.server, 'muc-join', { rid: 'club' });
+    assert.deepEqual(members.members, [{ uid: 'alice', dn: 'alice' }]);
+    const got = waitFor(bob, 'messagereceived');
+    const received = waitEvent(alice, 'ack', (d) => d.type === 'received');
+    alice.sendMuc('club', 'hi club');
+    const [content, from] = await got;
+    assert.equal(content.namespace, 'muc');
+    assert.equal(from, 'club/alice');
+    assert.equal((await received).from, 'club/bob');
+  });
+
+  test('a call to a muc room rings every other member; the first to proceed gets the call', async () => {
+    const server = await startServer();
+    const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((uid) => connectClient(server, uid)));
+    for (const c of [alice, bob, carol]) await c.request(c.server, 'muc-join', { rid: 'team' });
+    const rang = Promise.all([waitFor(bob, 'call'), waitFor(carol, 'call')]);
+    alice.call('team');
+    const [[atBob], [atCarol]] = await rang;
+    assert.equal(atCarol.peer, 'team/alice', 'the callee answers through the room');
+    const retracted = waitFor(bob, 'callended');
+    const needed = waitFor(alice, 'offerneeded');
+    carol.proceed();
+    await Promise.all([retracted, needed]);
+    assert.equal(atBob.cause, 'answered-elsewhere');
+    const offered = waitFor(carol, 'offerreceived');
+    alice.sendOffer(OFFER);
+    await offered;
+    const answered = waitFor(alice, 'offerreceived');
+    carol.sendOffer(ANSWER);
+    await answered;
+    assert.equal(bob.currentCall, null, 'bob is out of it');
+  });
+});

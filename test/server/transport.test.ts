@@ -1,0 +1,132 @@
+// The WebSocket transport against the real server: the hello gate, reconnection with backoff after a
+// server restart on the same port, and the queue of messages sent while disconnected.
+import { afterEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WebSocket } from 'ws';
+import { JSONgle } from '../../src/client.ts';
+import { backoffDelay } from '../../src/transport/backoff.ts';
+import { createWebSocketTransport } from '../../src/transport/websocket.ts';
+import { createServer, type JsongleServer } from '../../server/index.ts';
+import { cleanup, connectClient, sleep, startServer, until, waitFor } from './helpers.ts';
+
+afterEach(cleanup);
+
+/** A `ws` WebSocket whose connections go nowhere while `gate.open` is false; counts attempts. */
+function gated() {
+  const gate = { open: true, attempts: [] as number[] };
+  class GatedWebSocket extends WebSocket {
+    constructor(url: string) {
+      gate.attempts.push(Date.now());
+      super(gate.open ? url : 'ws://127.0.0.1:1/ws');
+    }
+  }
+  return { gate, WebSocket: GatedWebSocket };
+}
+
+const users = async (server: JsongleServer) => ((await (await fetch(`${server.url}/healthz`)).json()) as any).users as number;
+
+test('backoff: first retry within 0.5–1.5 s, growing, never above 20 s, jittered at the cap', () => {
+  assert.equal(backoffDelay(0, { random: () => 0 }), 500);
+  assert.equal(backoffDelay(0, { random: () => 0.999999 }).toFixed(0), '1500');
+  assert.ok(backoffDelay(3, { random: () => 0 }) > backoffDelay(1, { random: () => 0.999 }) / 2);
+  for (const attempt of [5, 10, 50, 1000]) {
+    assert.ok(backoffDelay(attempt, { random: () => 0.999999 }) <= 20000);
+    assert.ok(backoffDelay(attempt, { random: () => 0 }) >= 6666);
+  }
+});
+
+test('messages sent before the hello is answered wait for it, then go in order', async () => {
+  const server = await startServer();
+  const bob = await connectClient(server, 'bob');
+  const got: string[] = [];
+  bob.on('messagereceived', (c) => got.push(c.description.content));
+  const alice = new JSONgle({ transport: createWebSocketTransport({ url: server.wsUrl, WebSocket }), user: { uid: 'alice' } });
+  try {
+    const errors: unknown[] = [];
+    alice.on('error', (e) => errors.push(e));
+    for (const n of [1, 2, 3]) alice.send('bob', `early ${n}`); // the socket is not even open yet
+    await until(() => got.length === 3);
+    assert.deepEqual(got, ['early 1', 'early 2', 'early 3']);
+    assert.deepEqual(errors, []);
+  } finally {
+    alice.close();
+  }
+});
+
+test('reconnects after the server restarts on the same port; messages sent meanwhile arrive once, in order', async () => {
+  const first = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'none' });
+  const port = first.port;
+  let second: JsongleServer | undefined;
+  try {
+    const bob = await connectClient(first, 'bob');
+    const { gate, WebSocket: Gated } = gated();
+    const alice = await connectClient(first, 'alice', 'Alice', { WebSocket: Gated, backoff: { base: 60, cap: 200 } });
+    const aliceStates: string[] = [];
+    alice.on('connectionstatechanged', (s) => aliceStates.push(s));
+    const got: string[] = [];
+    bob.on('messagereceived', (c) => got.push(c.description.content));
+
+    await first.close();
+    await until(() => alice.transport.state === 'reconnecting' && bob.transport.state === 'reconnecting', 2000, 'both reconnecting');
+    gate.open = false; // alice stays away until bob is back, so that her queue has someone to reach
+    for (let i = 1; i <= 5; i++) alice.send('bob', `while down ${i}`);
+
+    second = await createServer({ port, host: '127.0.0.1', logLevel: 'none' });
+    await until(async () => (await users(second!)) === 1, 3000, 'bob registered again');
+    gate.open = true;
+    await until(() => got.length >= 5, 3000, 'the queued messages arrived');
+    alice.send('bob', 'after');
+    await until(() => got.length >= 6, 2000, 'a message after reconnection arrived');
+    await sleep(200);
+    assert.deepEqual(got, ['while down 1', 'while down 2', 'while down 3', 'while down 4', 'while down 5', 'after']);
+    assert.deepEqual(aliceStates, ['reconnecting', 'open']);
+    assert.equal(await users(second), 2);
+  } finally {
+    await first.close();
+    await second?.close();
+  }
+});
+
+test('default backoff: the first retry comes 0.5–1.5 s after the loss; close() stops retrying', async () => {
+  const server = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'none' });
+  const { gate, WebSocket: Gated } = gated();
+  const client = new JSONgle({ transport: createWebSocketTransport({ url: server.wsUrl, WebSocket: Gated }), user: { uid: 'a' } });
+  const states: string[] = [];
+  client.on('connectionstatechanged', (s) => states.push(s));
+  try {
+    await waitFor(client, 'registered');
+    gate.open = false;
+    const lost = Date.now();
+    await server.close();
+    await until(() => gate.attempts.length === 2, 2500, 'a first retry');
+    const delay = gate.attempts[1] - lost;
+    assert.ok(delay >= 450 && delay <= 1600, `first retry after ${delay} ms`);
+    client.close();
+    const attempts = gate.attempts.length;
+    await sleep(1700);
+    assert.equal(gate.attempts.length, attempts, 'no retry after close()');
+    assert.equal(client.transport.state, 'closed');
+    assert.deepEqual(states.slice(0, 3), ['open', 'reconnecting', 'closed']);
+  } finally {
+    client.close();
+    await server.close();
+  }
+});
+
+test('with reconnect: false a lost connection closes the transport, and send() throws a transport error', async () => {
+  const server = await startServer();
+  const alice = await connectClient(server, 'alice', 'Alice', { maxQueue: 3, reconnect: false });
+  await server.close();
+  await until(() => alice.transport.state === 'closed');
+  // Not reconnecting: the transport refuses at once.
+  assert.throws(() => alice.send('bob', 'x'), { code: 'transport' });
+});
+
+test('a queue over its bound throws while reconnecting', async () => {
+  const server = await startServer();
+  const alice = await connectClient(server, 'alice', 'Alice', { maxQueue: 3, backoff: { base: 5000 } });
+  await server.close();
+  await until(() => alice.transport.state === 'reconnecting');
+  for (let i = 0; i < 3; i++) alice.send('bob', `q${i}`);
+  assert.throws(() => alice.send('bob', 'one too many'), { code: 'transport' });
+});
