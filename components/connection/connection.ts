@@ -1,0 +1,232 @@
+import { ContextProvider } from '@lit/context';
+import { html, type PropertyValues } from 'lit';
+import { property } from 'lit/decorators.js';
+import { JSONgle } from '../../src/client.ts';
+import { JsongleError } from '../../src/errors.ts';
+import type { TransportState } from '../../src/transport/transport.ts';
+import { JsongleConnectionChangeEvent, JsongleErrorEvent, type ConnectionState } from '../events.ts';
+import { JsongleElement } from '../internal/base.ts';
+import { listen } from '../internal/client-controller.ts';
+import { clientContext } from '../internal/context.ts';
+import { hostStyles } from '../internal/styles.ts';
+import { connectionStyles } from './connection.styles.ts';
+import type { SocketIoConnect } from '../../src/transport/socket-io.ts';
+import { createTransport, missing, type TransportKind } from './transports.ts';
+
+const STATES: readonly ConnectionState[] = ['idle', 'connecting', 'open', 'reconnecting', 'closed'];
+const RETRY_MIN = 1000;
+const RETRY_MAX = 30_000;
+
+/**
+ * @tag jsongle-connection
+ * @summary Connects the page to JSONgle signaling and gives the client to the elements inside it.
+ *
+ * It connects as soon as it has what it needs (`url` for `websocket` and `socket.io`, `user` for
+ * `broadcast-channel`), reconnects by itself, and closes its client when it is removed. A page that
+ * builds its own client sets the `client` property instead (that client is never closed by the element).
+ * Descendants get the client through @lit/context; other elements may name it with `connection="id"`.
+ *
+ * @attr url - The signaling server's WebSocket (or Socket.IO) URL.
+ * @attr token - An application token for the server's authentication.
+ * @attr user - This user's id (`uid`), sent in the `session-hello` answer.
+ * @attr display-name - This user's display name (`dn`).
+ * @attr transport - `websocket` (default), `broadcast-channel` (tabs of one browser, no server) or `socket.io`.
+ * @attr channel - The BroadcastChannel name (default `jsongle`).
+ * @attr without-status - Hides the status indicator.
+ * @attr lang - The language of the status text (`en`, `fr`).
+ *
+ * @prop {JSONgle | null} client - The JSONgle client: the element's own, or one set by the page.
+ * @prop {ConnectionState} state - `idle`, `connecting`, `open`, `reconnecting` or `closed` (read-only).
+ * @prop {SocketIoConnect | null} io - socket.io-client's `io` for `transport="socket.io"` (default: `window.io`).
+ *
+ * @fires {JsongleConnectionChangeEvent} jsongle-connection-change - `{ state, previous }` on every state change and when the client is replaced.
+ * @fires {JsongleErrorEvent} jsongle-error - `{ error }`: an error of the client (refused message, server error, transport failure).
+ *
+ * @csspart status - The status indicator.
+ * @csspart status-dot - The coloured dot of the indicator.
+ * @csspart status-text - The words of the indicator.
+ *
+ * @cssprop --jsongle-status-color - Text colour of the indicator.
+ * @cssprop --jsongle-status-font-size - Text size of the indicator.
+ * @cssprop --jsongle-status-dot-size - Size of the dot.
+ * @cssprop --jsongle-status-idle-color - Dot colour when idle.
+ * @cssprop --jsongle-status-connecting-color - Dot colour while connecting or reconnecting.
+ * @cssprop --jsongle-status-open-color - Dot colour when connected.
+ * @cssprop --jsongle-status-closed-color - Dot colour when closed.
+ *
+ * @slot - The elements that use this connection (`<jsongle-call>`…).
+ *
+ * @cssstate idle - Not configured enough to connect.
+ * @cssstate connecting - Connecting.
+ * @cssstate open - Connected.
+ * @cssstate reconnecting - Connection lost, retrying.
+ * @cssstate closed - Closed or failed.
+ */
+export class JsongleConnection extends JsongleElement {
+  static override styles = [hostStyles, connectionStyles];
+
+  @property({ reflect: true }) accessor url = '';
+  @property() accessor token = '';
+  @property({ reflect: true }) accessor user = '';
+  @property({ attribute: 'display-name' }) accessor displayName = '';
+  @property({ reflect: true }) accessor transport: TransportKind = 'websocket';
+  @property({ reflect: true }) accessor channel = '';
+  @property({ attribute: 'without-status', type: Boolean, reflect: true }) accessor withoutStatus = false;
+  /** socket.io-client's `io`, for `transport="socket.io"` (default: `window.io`). */
+  @property({ attribute: false }) accessor io: SocketIoConnect | null = null;
+
+  readonly #provider = new ContextProvider(this, { context: clientContext, initialValue: null });
+  #client: JSONgle | null = null;
+  #owned = false;
+  /** The configuration the owned client was built from. */
+  #built = '';
+  #builtIo: SocketIoConnect | null = null;
+  #state: ConnectionState = 'idle';
+  #unsubscribe: (() => void) | null = null;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #retryDelay = RETRY_MIN;
+  #closing = false;
+
+  constructor() {
+    super();
+    this.setOnlyCustomState(STATES, 'idle');
+  }
+
+  get state(): ConnectionState { return this.#state; }
+
+  get client(): JSONgle | null { return this.#client; }
+  /** Uses a client built by the page; `null` goes back to the element's own. */
+  set client(client: JSONgle | null) {
+    if (client === this.#client) return;
+    if (this.#owned) this.#dispose();
+    if (client) this.#use(client, false);
+    else {
+      this.#use(null, false);
+      this.#built = '';
+      if (this.isConnected) this.#connect();
+    }
+  }
+
+  override connectedCallback() {
+    super.connectedCallback();
+    if (!this.#client) this.#connect();
+  }
+
+  override disconnectedCallback() {
+    super.disconnectedCallback();
+    // A move in the DOM reconnects at once: only close when the element is really gone.
+    queueMicrotask(() => {
+      if (this.isConnected) return;
+      clearTimeout(this.#retry);
+      if (this.#owned) {
+        this.#dispose();
+        this.#use(null, false);
+        this.#built = '';
+      }
+    });
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>) {
+    const config = ['url', 'token', 'user', 'displayName', 'transport', 'channel', 'io'] as const;
+    if (config.some((k) => changed.has(k)) && this.isConnected && (this.#owned || !this.#client)) {
+      if (this.#configKey() !== this.#built || this.io !== this.#builtIo) this.#connect();
+    }
+  }
+
+  /** Closes the element's own client and opens a new one now (the page's client is left alone). */
+  reconnect() {
+    if (this.#client && !this.#owned) return;
+    this.#built = '';
+    this.#connect();
+  }
+
+  protected override render() {
+    return html`
+      <span part="status" role="status" ?hidden=${this.withoutStatus}>
+        <span part="status-dot" aria-hidden="true"></span>
+        <span part="status-text">${this.t(`connection.${this.#state}`)}</span>
+      </span>
+      <slot></slot>
+    `;
+  }
+
+  #configKey() {
+    return JSON.stringify([this.transport, this.url, this.token, this.user, this.displayName, this.channel]);
+  }
+
+  /** Builds the element's own client from the attributes, when they are enough. */
+  #connect() {
+    clearTimeout(this.#retry);
+    if (this.#client && !this.#owned) return;
+    if (this.#owned) {
+      this.#dispose();
+      this.#use(null, false);
+    }
+    const kind = this.transport || 'websocket';
+    const options = { url: this.url, token: this.token, channel: this.channel, io: this.io };
+    if (missing(kind, options, this.user).length) return; // idle until it has what it needs
+    this.#built = this.#configKey();
+    this.#builtIo = this.io;
+    try {
+      const transport = createTransport(kind, options);
+      const user = this.user ? { uid: this.user, ...(this.displayName ? { dn: this.displayName } : {}) } : undefined;
+      this.#use(new JSONgle({ transport, user }), true);
+    } catch (e) {
+      const error = e instanceof JsongleError ? e : new JsongleError('transport', String((e as Error)?.message ?? e));
+      this.#setState('closed');
+      this.fire(new JsongleErrorEvent({ error }));
+    }
+  }
+
+  #use(client: JSONgle | null, owned: boolean) {
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    const previous = this.#state;
+    this.#client = client;
+    this.#owned = owned && !!client;
+    if (client) {
+      this.#unsubscribe = listen(client, {
+        connectionstatechanged: (state: TransportState) => this.#setState(state),
+        error: (error: JsongleError) => this.fire(new JsongleErrorEvent({ error })),
+      });
+    }
+    this.#provider.setValue(client);
+    this.#state = client ? client.transport.state : 'idle';
+    this.setOnlyCustomState(STATES, this.#state);
+    this.requestUpdate();
+    this.fire(new JsongleConnectionChangeEvent({ state: this.#state, previous }));
+  }
+
+  #setState(state: ConnectionState) {
+    if (state === this.#state) return;
+    const previous = this.#state;
+    this.#state = state;
+    this.setOnlyCustomState(STATES, state);
+    this.requestUpdate();
+    this.fire(new JsongleConnectionChangeEvent({ state, previous }));
+    if (state === 'open') this.#retryDelay = RETRY_MIN;
+    // The transport gave up (or never opened): try again later with a new client.
+    if (state === 'closed' && this.#owned && !this.#closing && this.isConnected) {
+      clearTimeout(this.#retry);
+      this.#retry = setTimeout(() => this.reconnect(), this.#retryDelay);
+      this.#retryDelay = Math.min(RETRY_MAX, this.#retryDelay * 2);
+    }
+  }
+
+  #dispose() {
+    const client = this.#client;
+    if (!client || !this.#owned) return;
+    this.#closing = true;
+    try {
+      client.close();
+    } finally {
+      this.#closing = false;
+    }
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'jsongle-connection': JsongleConnection;
+  }
+}

@@ -1,0 +1,43 @@
+// Styles shared by the elements (constructable stylesheets only: works under a strict CSP).
+import { css } from 'lit';
+
+export const hostStyles = css`
+  :host {
+    box-sizing: border-box;
+    font-family: var(--jsongle-font-family, system-ui, sans-serif);
+    color: var(--jsongle-color, #1f2328);
+  }
+  :host([hidden]) { display: none !important; }
+  *, *::before, *::after { box-sizing: inherit; }
+  [hidden] { display: none !important; }
+  .visually-hidden {
+    position: absolute !important;
+    width: 1px;
+    height: 1px;
+    padding: 0;
+    margin: -1px;
+    overflow: hidden;
+    clip: rect(0 0 0 0);
+    white-space: nowrap;
+    border: 0;
+  }
+`;
+
+export const buttonStyles = css`
+  button {
+    font: inherit;
+    cursor: pointer;
+    border: 1px solid transparent;
+    border-radius: var(--jsongle-button-radius, 999px);
+    padding: var(--jsongle-button-padding, 0.5em 1em);
+    min-height: var(--jsongle-button-size, 2.75rem);
+    background: var(--jsongle-button-background, #eaeef2);
+    color: var(--jsongle-button-color, #1f2328);
+  }
+  button:hover { filter: brightness(0.95); }
+  button:focus-visible {
+    outline: var(--jsongle-focus-ring-width, 3px) solid var(--jsongle-focus-ring-color, #0969da);
+    outline-offset: 2px;
+  }
+  button[disabled] { cursor: not-allowed; opacity: 0.6; }
+`;

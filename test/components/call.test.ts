@@ -1,0 +1,379 @@
+// <jsongle-call>: two elements in one page calling each other with real WebRTC (fake devices).
+import { expect, fixture, html } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
+import '../../components/index.ts';
+import type { JsongleCall } from '../../components/call/call.ts';
+import {
+  action, callMessage, clientPair, nextEvent, overrideGetUserMedia, received, scriptedPeer, until, within,
+} from '../media/helpers.ts';
+
+const part = (el: HTMLElement, name: string) => el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
+const text = (el: HTMLElement, name: string) => part(el, name)?.textContent?.trim() ?? '';
+const click = (el: HTMLElement, name: string) => {
+  const button = part(el, name);
+  if (!button) throw new Error(`no [part=${name}] in <${el.localName}>`);
+  button.click();
+};
+const states = (el: HTMLElement) => {
+  const seen: string[] = [];
+  el.addEventListener('jsongle-call-change', (e) => seen.push(e.detail.state));
+  return seen;
+};
+/** Ends whatever is left and closes the clients, so one test never leaks into the next. */
+const cleanups: (() => void)[] = [];
+afterEach(() => { for (const c of cleanups.splice(0)) c(); });
+
+async function twoCalls(mediaA: 'audio' | 'video' = 'video') {
+  const { alice, bob, close } = clientPair();
+  cleanups.push(close);
+  const root = await fixture<HTMLDivElement>(html`
+    <div>
+      <jsongle-call id="a" to="bob" media=${mediaA} .client=${alice}></jsongle-call>
+      <jsongle-call id="b" .client=${bob}></jsongle-call>
+    </div>`);
+  const a = root.querySelector<JsongleCall>('#a')!;
+  const b = root.querySelector<JsongleCall>('#b')!;
+  await Promise.all([a.updateComplete, b.updateComplete]);
+  return { a, b, alice, bob };
+}
+
+const active = (el: JsongleCall) => until(() => el.state === 'active' && el.currentCall?.reason === 'is-active-both-side', 10000, `<${el.id}> active`);
+
+describe('<jsongle-call>', () => {
+  it('calls, answers, carries audio and video both ways, mutes, hangs up, and releases everything', async () => {
+    const { a, b } = await twoCalls('video');
+    const seenA = states(a);
+    const incoming = nextEvent(b, 'jsongle-incoming-call');
+    const started = performance.now();
+    a.call();
+    const ring = await incoming;
+    expect(ring.detail.from).to.equal('alice');
+    expect(ring.detail.media).to.equal('video');
+    expect(ring.cancelable).to.equal(true);
+    await b.updateComplete;
+    expect(b.state).to.equal('ringing');
+    expect(b.matches(':state(ringing)') && b.matches(':state(incoming)')).to.equal(true);
+    expect(a.matches(':state(incoming)')).to.equal(false);
+    expect(text(b, 'state')).to.equal('alice is calling you (video)');
+    expect(part(b, 'accept')).to.exist;
+    expect(part(b, 'decline')).to.exist;
+    expect(part(b, 'hangup')).to.equal(null);
+    await expect(b).to.be.accessible();
+
+    const accepted = performance.now();
+    click(b, 'accept');
+    await Promise.all([active(a), active(b)]);
+    const now = performance.now();
+    console.log(`[measure] <jsongle-call>: call() → both active ${Math.round(now - started)} ms (ringing UI + axe check included); accept → both active ${Math.round(now - accepted)} ms`);
+    expect(seenA).to.include.members(['new', 'ringing', 'proceeded', 'offering', 'active']);
+    expect(seenA.indexOf('ringing')).to.be.below(seenA.indexOf('active'));
+
+    // The remote <video> shows B's camera at A and A's at B: frames decoded, audio packets in.
+    for (const el of [a, b]) {
+      await el.updateComplete;
+      const video = part(el, 'remote-video') as HTMLVideoElement;
+      expect(video.srcObject).to.equal(el.remoteStream);
+      expect((part(el, 'local-video') as HTMLVideoElement).srcObject).to.equal(el.localStream);
+      expect((part(el, 'local-video') as HTMLVideoElement).muted).to.equal(true);
+      await until(async () => { const r = await received(el.mediaSession!.pc); return r.framesDecoded > 0 && r.audioPackets > 0; }, 10000, `media decoded at <${el.id}>`);
+      await until(() => video.videoWidth > 0, 10000, `<${el.id}>'s remote video playing`);
+    }
+    expect(a.matches(':state(active)') && !a.matches(':state(ringing)')).to.equal(true);
+    await until(() => /^Connected \d+:\d\d$/.test(text(a, 'state')), 3000, 'the timer');
+    await expect(a).to.be.accessible();
+
+    // Mute on A: A's microphone track is disabled, B shows A as muted.
+    const remoteMute = nextEvent(b, 'jsongle-mute-change');
+    const localMute = nextEvent(a, 'jsongle-mute-change');
+    click(a, 'mute-audio');
+    expect(a.localStream!.getAudioTracks()[0].enabled).to.equal(false);
+    expect(a.localStream!.getVideoTracks()[0].enabled).to.equal(true);
+    expect((await localMute).detail).to.deep.include({ side: 'local', media: 'audio' });
+    const change = await remoteMute;
+    expect(change.detail.side).to.equal('remote');
+    expect(change.detail.remote).to.deep.equal({ audio: true, video: false });
+    expect(b.remoteMuted.audio).to.equal(true);
+    await Promise.all([a.updateComplete, b.updateComplete]);
+    expect(part(a, 'mute-audio')!.getAttribute('aria-pressed')).to.equal('true');
+    expect(text(b, 'remote-muted')).to.equal('alice muted their microphone');
+    expect(text(b, 'live-region')).to.equal('alice muted their microphone');
+
+    // Hang up from B: both end `terminated`, with a ticket carrying route and MOS; tracks stopped.
+    const tracks = [a.localStream!, b.localStream!, a.remoteStream!, b.remoteStream!].flatMap((s) => s.getTracks());
+    expect(tracks).to.have.length(8);
+    const endA = nextEvent(a, 'jsongle-call-end');
+    const endB = nextEvent(b, 'jsongle-call-end');
+    click(b, 'hangup');
+    const [ea, eb] = await Promise.all([endA, endB]);
+    for (const [e, el] of [[ea, a], [eb, b]] as const) {
+      expect(e.detail.reason).to.equal('terminated');
+      expect(e.detail.ticket!.outcome).to.equal('terminated');
+      expect(e.detail.ticket!.metrics.route).to.equal('host');
+      expect(e.detail.ticket!.metrics.mos).to.be.within(1, 4.5);
+      expect(e.detail.ticket!.duration).to.be.above(0);
+      expect(el.ticket).to.deep.equal(e.detail.ticket);
+      expect(el.state).to.equal('ended');
+      await el.updateComplete;
+      expect(text(el, 'state')).to.equal('Call ended');
+      expect(part(el, 'hangup')).to.equal(null);
+      expect(el.localStream).to.equal(null);
+    }
+    expect(tracks.filter((t) => t.readyState !== 'ended')).to.have.length(0);
+    expect(text(a, 'live-region')).to.equal('Call ended');
+  });
+
+  it('declines: both sides end `declined`, the callee\'s microphone is released', async () => {
+    const { a, b } = await twoCalls('audio');
+    const incoming = nextEvent(b, 'jsongle-incoming-call');
+    a.call();
+    await incoming;
+    await until(() => b.state === 'ringing' && b.localStream, 5000, 'b ringing with its microphone open');
+    const mic = b.localStream!.getTracks();
+    const endA = nextEvent(a, 'jsongle-call-end');
+    const endB = nextEvent(b, 'jsongle-call-end');
+    await b.updateComplete;
+    click(b, 'decline');
+    const [ea, eb] = await Promise.all([endA, endB]);
+    expect(ea.detail.reason).to.equal('declined');
+    expect(eb.detail.reason).to.equal('declined');
+    expect(ea.detail.ticket!.outcome).to.equal('declined');
+    await Promise.all([a.updateComplete, b.updateComplete]);
+    expect(text(a, 'state')).to.equal('Call declined');
+    expect(text(b, 'state')).to.equal('Call declined');
+    expect(part(b, 'accept')).to.equal(null);
+    expect(mic.every((t) => t.readyState === 'ended')).to.equal(true);
+  });
+
+  it('retracts while ringing: the callee stops ringing, both end `retracted`', async () => {
+    const { a, b } = await twoCalls('audio');
+    const incoming = nextEvent(b, 'jsongle-incoming-call');
+    a.call();
+    await incoming;
+    await until(() => a.state === 'ringing', 5000, 'a ringing');
+    await a.updateComplete;
+    expect(text(a, 'state')).to.equal('Ringing bob…');
+    const endB = nextEvent(b, 'jsongle-call-end');
+    const endA = nextEvent(a, 'jsongle-call-end');
+    click(a, 'hangup');
+    const [ea, eb] = await Promise.all([endA, endB]);
+    expect(ea.detail.reason).to.equal('retracted');
+    expect(eb.detail.reason).to.equal('retracted');
+    await b.updateComplete;
+    expect(part(b, 'accept')).to.equal(null);
+    expect(part(b, 'decline')).to.equal(null);
+    expect(text(b, 'state')).to.equal('Call cancelled');
+    expect(text(b, 'live-region')).to.equal('Call cancelled');
+  });
+
+  it('shows `unreachable` when the server says nobody can take the call', async () => {
+    const peer = scriptedPeer('alice');
+    cleanups.push(() => peer.client.close());
+    const a = await fixture<JsongleCall>(html`<jsongle-call to="nobody" media="video" .client=${peer.client}></jsongle-call>`);
+    const seen = states(a);
+    const end = nextEvent(a, 'jsongle-call-end');
+    a.call();
+    const propose = await peer.sentWhere(action('session-propose'));
+    await until(() => a.localStream, 5000, 'devices open');
+    const tracks = a.localStream!.getTracks();
+    peer.push(callMessage('server', 'alice', propose.jsongle.sid, 'session-info', { ended: new Date().toISOString() }, 'unreachable',
+      { initiator: 'alice', responder: 'nobody' }));
+    const e = await end;
+    expect(e.detail.reason).to.equal('unreachable');
+    expect(e.detail.ticket!.endedBy).to.equal('server');
+    expect(seen).to.deep.equal(['new', 'ended']);
+    await a.updateComplete;
+    expect(text(a, 'state')).to.equal('nobody cannot be reached');
+    expect(tracks.every((t) => t.readyState === 'ended')).to.equal(true);
+  });
+
+  it('refuses cleanly when the camera is refused: retract for an outgoing call, with an error naming the device', async () => {
+    const restore = overrideGetUserMedia(() => Promise.reject(new DOMException('Permission denied', 'NotAllowedError')));
+    try {
+      const peer = scriptedPeer('alice');
+      cleanups.push(() => peer.client.close());
+      const a = await fixture<JsongleCall>(html`<jsongle-call to="bob" media="video" .client=${peer.client}></jsongle-call>`);
+      const error = nextEvent(a, 'jsongle-error');
+      const end = nextEvent(a, 'jsongle-call-end');
+      a.call();
+      const err = (await error).detail.error;
+      expect(err.code).to.equal('media');
+      expect(err.detail).to.include({ device: 'microphone+camera', reason: 'denied' });
+      await peer.sentWhere(action('session-retract'));
+      expect((await end).detail.reason).to.equal('retracted');
+      await a.updateComplete;
+      expect(text(a, 'error')).to.equal('Access to the microphone and camera was refused.');
+      expect(part(a, 'error')!.getAttribute('role')).to.equal('alert');
+      expect(text(a, 'state')).to.equal('Call cancelled');
+      await expect(a).to.be.accessible();
+    } finally {
+      restore();
+    }
+  });
+
+  it('declines an incoming call cleanly when the camera is refused, and says which device', async () => {
+    const original = navigator.mediaDevices.getUserMedia;
+    const restore = overrideGetUserMedia((c) => c?.video ? Promise.reject(new DOMException('Permission denied', 'NotAllowedError')) : original.call(navigator.mediaDevices, c));
+    try {
+      const peer = scriptedPeer('bob');
+      cleanups.push(() => peer.client.close());
+      const b = await fixture<JsongleCall>(html`<jsongle-call lang="fr" .client=${peer.client}></jsongle-call>`);
+      const error = nextEvent(b, 'jsongle-error');
+      const end = nextEvent(b, 'jsongle-call-end');
+      const sid = crypto.randomUUID();
+      peer.push(callMessage('alice', 'bob', sid, 'session-propose', { initiated: new Date().toISOString(), media: 'video' }));
+      expect((await error).detail.error.detail).to.include({ device: 'camera', reason: 'denied' });
+      expect((await peer.sentWhere(action('session-decline'))).jsongle.sid).to.equal(sid);
+      expect((await end).detail.reason).to.equal('declined');
+      await b.updateComplete;
+      expect(text(b, 'error')).to.equal('Accès refusé : caméra.');
+      expect(text(b, 'state')).to.equal('Appel refusé');
+    } finally {
+      restore();
+    }
+  });
+
+  it('leaves the call to the page when jsongle-incoming-call is cancelled', async () => {
+    const { a, b, bob } = await twoCalls('audio');
+    b.addEventListener('jsongle-incoming-call', (e) => e.preventDefault(), { once: true });
+    const ringing = until(() => bob.currentCall?.state === 'ringing', 5000, 'bob ringing');
+    a.call();
+    await ringing;
+    await new Promise((r) => setTimeout(r, 100)); // let a media session start, if one wrongly would
+    await b.updateComplete;
+    expect(b.state).to.equal('idle');
+    expect(b.currentCall).to.equal(null);
+    expect(b.localStream).to.equal(null);
+    expect(part(b, 'accept')).to.equal(null);
+    const end = nextEvent(a, 'jsongle-call-end');
+    bob.decline(); // the page's own handling
+    expect((await end).detail.reason).to.equal('declined');
+  });
+
+  it('is operable from the keyboard and announces state changes', async () => {
+    const { a, b } = await twoCalls('audio');
+    await expect(a).to.be.accessible();
+    expect(text(a, 'start')).to.equal('Call bob');
+    part(a, 'start')!.focus();
+    const incoming = nextEvent(b, 'jsongle-incoming-call');
+    await sendKeys({ press: 'Enter' });
+    await incoming;
+    await b.updateComplete;
+    expect(text(b, 'live-region')).to.equal('alice is calling you');
+    expect(part(b, 'live-region')!.getAttribute('role')).to.equal('status');
+    const accept = part(b, 'accept') as HTMLButtonElement;
+    expect(accept.localName).to.equal('button');
+    accept.focus();
+    await sendKeys({ press: 'Space' });
+    await Promise.all([active(a), active(b)]);
+    await Promise.all([a.updateComplete, b.updateComplete]);
+    expect(text(a, 'live-region')).to.equal('In call with bob');
+    for (const name of ['mute-audio', 'hangup']) {
+      const button = part(a, name) as HTMLButtonElement;
+      expect(button.localName).to.equal('button');
+      expect(button.textContent!.trim()).to.not.equal('');
+    }
+    part(a, 'mute-audio')!.focus();
+    await sendKeys({ press: 'Enter' });
+    expect(a.localMuted.audio).to.equal(true);
+    await expect(a).to.be.accessible();
+    await expect(b).to.be.accessible();
+    const end = nextEvent(b, 'jsongle-call-end');
+    part(a, 'hangup')!.focus();
+    await sendKeys({ press: 'Enter' });
+    expect((await end).detail.reason).to.equal('terminated');
+  });
+
+  it('answers by itself with auto-answer, and hides its buttons with without-controls', async () => {
+    const { alice, bob, close } = clientPair();
+    cleanups.push(close);
+    const root = await fixture<HTMLDivElement>(html`<div>
+      <jsongle-call id="a" .client=${alice}></jsongle-call>
+      <jsongle-call id="b" auto-answer without-controls .client=${bob}><button slot="controls">Mine</button></jsongle-call>
+    </div>`);
+    const [a, b] = [root.querySelector<JsongleCall>('#a')!, root.querySelector<JsongleCall>('#b')!];
+    a.call('bob', 'audio');
+    await Promise.all([active(a), active(b)]);
+    await b.updateComplete;
+    expect(b.shadowRoot!.querySelectorAll('button')).to.have.length(0);
+    expect(b.shadowRoot!.querySelector<HTMLSlotElement>('slot[name=controls]')!.assignedElements()[0].textContent).to.equal('Mine');
+    expect(part(a, 'hangup')).to.exist;
+    const end = nextEvent(a, 'jsongle-call-end');
+    b.hangup();
+    expect((await end).detail.reason).to.equal('terminated');
+  });
+
+  it('passes its ice-servers, device and constraint settings to the media session', async () => {
+    const peer = scriptedPeer('alice');
+    cleanups.push(() => peer.client.close());
+    const cams = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput' && d.deviceId);
+    const el = await fixture<JsongleCall>(html`<jsongle-call to="bob" media="video" .client=${peer.client}
+      ice-servers='[{"urls":"turn:127.0.0.1:9","username":"u","credential":"p"}]'
+      video-input=${cams[0]?.deviceId ?? ''} .constraints=${{ video: { width: 320, height: 240 } }}></jsongle-call>`);
+    expect(el.iceServers).to.deep.equal([{ urls: 'turn:127.0.0.1:9', username: 'u', credential: 'p' }]);
+    el.call();
+    const stream = await until(() => el.localStream, 5000, 'devices open');
+    const server = el.mediaSession!.pc.getConfiguration().iceServers![0];
+    expect([[server.urls].flat()[0], server.username, server.credential]).to.deep.equal(['turn:127.0.0.1:9', 'u', 'p']);
+    const settings = stream.getVideoTracks()[0].getSettings();
+    expect([settings.width, settings.height]).to.deep.equal([320, 240]);
+    if (cams[0]) expect(settings.deviceId).to.equal(cams[0].deviceId);
+    const end = nextEvent(el, 'jsongle-call-end');
+    el.hangup();
+    expect((await end).detail.reason).to.equal('retracted');
+  });
+
+  it('speaks French with lang="fr"', async () => {
+    const { alice, close } = clientPair();
+    cleanups.push(close);
+    const el = await fixture<JsongleCall>(html`<jsongle-call lang="fr" to="bob" .client=${alice}></jsongle-call>`);
+    expect(text(el, 'state')).to.equal('Aucun appel');
+    expect(text(el, 'start')).to.equal('Appeler bob');
+    el.setAttribute('lang', 'en');
+    await el.updateComplete;
+    expect(text(el, 'state')).to.equal('No call');
+  });
+
+  it('throws a clear error when it has no client', async () => {
+    const el = await fixture<JsongleCall>(html`<jsongle-call to="bob"></jsongle-call>`);
+    expect(() => el.call()).to.throw(/No JSONgle client/);
+    expect(part(el, 'start')).to.equal(null);
+  });
+
+  it('ends its call when it is removed from the page', async () => {
+    const { a, b } = await twoCalls('audio');
+    const incoming = nextEvent(b, 'jsongle-incoming-call');
+    a.call();
+    await incoming;
+    await until(() => a.localStream, 5000, 'devices open');
+    const tracks = a.localStream!.getTracks();
+    const end = nextEvent(b, 'jsongle-call-end');
+    a.remove();
+    expect((await end).detail.reason).to.equal('retracted');
+    await until(() => tracks.every((t) => t.readyState === 'ended'), 3000, 'tracks stopped');
+  });
+
+  it('takes only the calls it places when several call elements share one client', async () => {
+    const { alice, bob, close } = clientPair();
+    cleanups.push(close);
+    const root = await fixture<HTMLDivElement>(html`
+      <div>
+        <jsongle-call id="a1" to="bob" .client=${alice}></jsongle-call>
+        <jsongle-call id="a2" to="bob" .client=${alice}></jsongle-call>
+        <jsongle-call id="b" auto-answer .client=${bob}></jsongle-call>
+      </div>`);
+    const [a1, a2, b] = ['#a1', '#a2', '#b'].map((id) => root.querySelector<JsongleCall>(id)!);
+    a2.call();
+    await until(() => a2.state === 'active' && b.state === 'active', 10000, 'a2 and b active');
+    expect(a1.state).to.equal('idle');
+    expect(a1.currentCall).to.equal(null);
+    expect(a1.localStream).to.equal(null);
+    a2.hangup();
+    await until(() => b.state === 'ended', 5000, 'b ended');
+    // A call placed by the page itself (client.call()) is shown by every call element of the client.
+    alice.call('bob');
+    await until(() => a1.state === 'active' && a2.state === 'active', 10000, 'both elements show the page-placed call');
+    expect(a1.currentCall).to.equal(a2.currentCall);
+    a1.hangup();
+    await until(() => b.state === 'ended' && a2.state === 'ended', 5000, 'all ended');
+  });
+});
