@@ -1,0 +1,128 @@
+import { css } from 'lit';
+
+export const chatStyles = css`
+  :host {
+    display: block;
+    width: var(--jsongle-chat-width, 100%);
+    max-width: var(--jsongle-chat-max-width, 40rem);
+  }
+  [part='base'] {
+    display: flex;
+    flex-direction: column;
+    gap: 0.5rem;
+    padding: var(--jsongle-chat-padding, 0.75rem);
+    border-radius: var(--jsongle-chat-radius, 0.75rem);
+    background: var(--jsongle-chat-background, #f6f8fa);
+  }
+  [part='log'] {
+    height: var(--jsongle-chat-log-height, auto);
+    max-height: var(--jsongle-chat-log-max-height, 24rem);
+    overflow-y: auto;
+    overscroll-behavior: contain;
+    border-radius: 0.5rem;
+  }
+  [part='log']:focus-visible {
+    outline: var(--jsongle-focus-ring-width, 3px) solid var(--jsongle-focus-ring-color, #0969da);
+    outline-offset: 2px;
+  }
+  [part='empty'] { margin: 0.5rem; color: var(--jsongle-chat-system-color, #57606a); }
+  [part='messages'] {
+    list-style: none;
+    margin: 0;
+    padding: 0.25rem;
+    display: flex;
+    flex-direction: column;
+    gap: var(--jsongle-chat-gap, 0.5rem);
+  }
+  [part~='message'] {
+    display: flex;
+    flex-direction: column;
+    align-items: flex-start;
+    max-width: 85%;
+  }
+  [part~='message-own'] { align-self: flex-end; align-items: flex-end; }
+  [part~='bubble'] {
+    display: flex;
+    flex-direction: column;
+    gap: 0.125rem;
+    min-width: 0;
+    max-width: 100%;
+    padding: 0.375rem 0.625rem;
+    border-radius: var(--jsongle-chat-bubble-radius, 0.875rem);
+    background: var(--jsongle-chat-other-background, #ffffff);
+    color: var(--jsongle-chat-other-color, #1f2328);
+    border: 1px solid var(--jsongle-chat-bubble-border-color, #d0d7de);
+  }
+  [part~='bubble-own'] {
+    background: var(--jsongle-chat-own-background, #0969da);
+    color: var(--jsongle-chat-own-color, #ffffff);
+    border-color: transparent;
+  }
+  [part='sender'] { font-size: 0.8125em; font-weight: 600; }
+  [part='text'] {
+    margin: 0;
+    white-space: pre-wrap;
+    overflow-wrap: anywhere;
+    word-break: break-word;
+  }
+  [part='meta'] {
+    display: flex;
+    gap: 0.375rem;
+    justify-content: flex-end;
+    font-size: 0.75em;
+  }
+  [part='status'][data-state='read'] { color: var(--jsongle-chat-read-color, inherit); font-weight: 600; }
+  [part='reactions'] { display: flex; flex-wrap: wrap; gap: 0.25rem; margin-top: 0.125rem; align-items: center; }
+  [part~='reaction'], [part='reaction-add'], [part='reaction-choice'] {
+    min-height: 1.75rem;
+    padding: 0 0.5rem;
+    font-size: 0.875em;
+    background: var(--jsongle-chat-reaction-background, #eaeef2);
+  }
+  [part~='reaction-mine'] {
+    background: var(--jsongle-chat-reaction-mine-background, #ddf4ff);
+    border-color: var(--jsongle-chat-reaction-mine-border-color, #0969da);
+  }
+  [part='reaction-picker'] { display: flex; gap: 0.25rem; }
+  [part~='system'] {
+    align-self: center;
+    text-align: center;
+    font-size: 0.8125em;
+    color: var(--jsongle-chat-system-color, #57606a);
+    overflow-wrap: anywhere;
+  }
+  [part='typing'] {
+    margin: 0;
+    min-height: 1.25em;
+    font-size: 0.8125em;
+    font-style: italic;
+    color: var(--jsongle-chat-typing-color, #57606a);
+    overflow-wrap: anywhere;
+  }
+  [part='error'] { margin: 0; color: var(--jsongle-chat-error-color, #cf222e); overflow-wrap: anywhere; }
+  [part='composer'] {
+    display: grid;
+    grid-template-columns: 1fr auto;
+    gap: 0.5rem;
+    align-items: end;
+  }
+  [part='input'] {
+    font: inherit;
+    resize: vertical;
+    min-height: 2.75rem;
+    padding: 0.5rem 0.625rem;
+    border-radius: 0.5rem;
+    border: 1px solid var(--jsongle-chat-input-border-color, #8c959f);
+    background: var(--jsongle-chat-input-background, #ffffff);
+    color: inherit;
+  }
+  [part='input']:focus-visible {
+    outline: var(--jsongle-focus-ring-width, 3px) solid var(--jsongle-focus-ring-color, #0969da);
+    outline-offset: 1px;
+  }
+  [part='send-button'] {
+    background: var(--jsongle-chat-send-background, #0969da);
+    color: var(--jsongle-chat-send-color, #ffffff);
+  }
+  [part='composer-status'] { grid-column: 1 / -1; margin: 0; font-size: 0.8125em; color: var(--jsongle-chat-system-color, #57606a); }
+`;
