@@ -1,0 +1,7 @@
+// @custom-elements-manifest/analyzer: custom-elements.json from the elements' JSDoc and lit decorators.
+export default {
+  globs: ['components/*/*.ts'],
+  exclude: ['components/**/*.styles.ts', 'components/internal/**', 'components/translations/**'],
+  outdir: '.',
+  litelement: true,
+};
