@@ -2,6 +2,5 @@
 export default {
   globs: ['components/*/*.ts'],
   exclude: ['components/**/*.styles.ts', 'components/internal/**', 'components/translations/**'],
-  outdir: '.',
   litelement: true,
 };

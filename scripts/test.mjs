@@ -17,6 +17,7 @@ mkdirSync('.test-build');
 
 step('type check', run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']) === 0 && run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.core.json']) === 0);
 step('build', run('node', ['scripts/build.mjs']) === 0);
+step('custom-elements.json and README element tables up to date', run('node', ['scripts/docs.mjs', '--check']) === 0);
 
 const suites = process.argv.slice(2);
 const want = (s) => suites.length === 0 || suites.includes(s);
