@@ -68,13 +68,13 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
       this.#transport = wrapSeed(t.name, t.transport as unknown as SeedTransport);
     }
     if (cfg.user !== undefined) {
-      check(isObject(cfg.user) && isString(cfg.user.uid, 256), 'cfg.user.uid', 'a non-empty string of at most 256 characters');
+      check(isObject(cfg.user) && isString(cfg.user.uid, 256), 'cfg.user.uid', 'a non-empty string of ≤ 256 characters');
       check(cfg.user.dn === undefined || typeof cfg.user.dn === 'string', 'cfg.user.dn', 'a string');
       this.#user = { ...cfg.user };
       this.#setId(cfg.user.uid);
     }
     this.#timeout = cfg.requestTimeout ?? 10_000;
-    check(Number.isFinite(this.#timeout) && this.#timeout > 0, 'cfg.requestTimeout', 'a positive number of milliseconds');
+    check(Number.isFinite(this.#timeout) && this.#timeout > 0, 'cfg.requestTimeout', 'a positive number (ms)');
     this.#maxSize = cfg.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     check(Number.isInteger(this.#maxSize) && this.#maxSize > 0, 'cfg.maxMessageSize', 'a positive integer');
     this.#log = new Logger('jsongle');
@@ -122,19 +122,19 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
 
   /** Answers the ringing incoming call. */
   proceed() {
-    this.#local('>session-proceed', 'proceed()', () => ({ proceeded: now() }));
+    this.#local('>session-proceed', 'proceed()', { proceeded: now() });
   }
 
   /** Declines the ringing incoming call. */
   decline() {
-    this.#local('>session-decline', 'decline()', () => ({ ended: now() }));
+    this.#local('>session-decline', 'decline()', { ended: now() });
   }
 
   /** Ends the call: retract (caller, before active), decline (callee, ringing) or terminate. */
   end() {
     const call = this.#need('end()');
     const input: Input = call.outgoing && !call.active ? '>session-retract' : call.state === 'ringing' ? '>session-decline' : '>session-terminate';
-    this.#local(input, 'end()', () => ({ ended: now() }));
+    this.#local(input, 'end()', { ended: now() });
   }
 
   /** Mutes every medium of the call (`audio`, `video` or `audio+video` on the wire). */
@@ -150,21 +150,21 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     check(isObject(offer) && (offer.type === 'offer' || offer.type === 'answer'), 'offer.type', "'offer' or 'answer'");
     check(typeof offer.sdp === 'string' && offer.sdp.length > 0, 'offer.sdp', 'a non-empty string');
     const description = { type: offer.type, sdp: offer.sdp };
-    if (offer.type === 'offer') this.#local('>session-initiate', 'sendOffer(offer)', () => ({ offering: now(), offer: description }), description);
-    else this.#local('>session-accept', 'sendOffer(answer)', () => ({ offered: now(), answer: description }), description);
+    if (offer.type === 'offer') this.#local('>session-initiate', 'sendOffer(offer)', { offering: now(), offer: description }, description);
+    else this.#local('>session-accept', 'sendOffer(answer)', { offered: now(), answer: description }, description);
   }
 
   /** Sends a local ICE candidate; a null candidate (end of gathering) is ignored. */
   sendCandidate(candidate: CandidateInit | null) {
     if (candidate === null || (isObject(candidate) && candidate.candidate === '')) return;
-    check(isObject(candidate) && typeof candidate.candidate === 'string', 'candidate', 'an RTCIceCandidate or { candidate, sdpMid, sdpMLineIndex }');
+    check(isObject(candidate) && typeof candidate.candidate === 'string', 'candidate', 'an RTCIceCandidate');
     const c: CandidateInit = { candidate: candidate.candidate, sdpMid: candidate.sdpMid ?? null, sdpMLineIndex: candidate.sdpMLineIndex ?? null };
-    this.#local('>transport-info', 'sendCandidate()', () => ({ establishing: now(), candidate: c }), c);
+    this.#local('>transport-info', 'sendCandidate()', { establishing: now(), candidate: c }, c);
   }
 
   /** Tells the peer that media is connected on this side. */
   setAsActive() {
-    this.#local('>session-info/active', 'setAsActive()', () => ({ actived: now() }));
+    this.#local('>session-info/active', 'setAsActive()', { actived: now() });
   }
 
   /**
@@ -177,7 +177,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     check(isObject(metrics), 'metrics', 'an object');
     const keys = Object.keys(metrics).filter((k) => (metrics as any)[k] !== undefined);
     check(keys.length > 0 && keys.every((k) => typeof (metrics as any)[k] === METRIC_TYPES[k]), 'metrics',
-      'at least one of mos (number), duration (number), ua, route, error (strings)');
+      'one or more of mos, duration (numbers), ua, route, error (strings)');
     check(to === '' || isString(to), 'to', 'a string');
     if (this.#call?.id === sid) Object.assign(this.#metrics, metrics);
     return to ? this.#send(metricsMessage(this.#id, to, sid, metrics)) : null;
@@ -203,7 +203,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     check(isString(query), 'query', 'a non-empty string');
     check(isObject(content), 'content', 'an object');
     check(isString(transaction), 'transaction', 'a non-empty string');
-    check(!this.#pending.has(transaction), 'transaction', 'a transaction that is not already pending');
+    check(!this.#pending.has(transaction), 'transaction', 'a transaction not already pending');
     const result = this.#pending.wait(transaction, `request '${query}' to ${to}`);
     this.#send(iqMessage(this.#id, to, ACTION.IQ_SET, query, transaction, content));
     return result;
@@ -447,12 +447,12 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   }
 
   /** A local call action: refused with `invalid-state` (thrown) when the table does not allow it now. */
-  #local(input: Input, what: string, description: () => Record<string, unknown>, payload?: unknown) {
+  #local(input: Input, what: string, description: Record<string, unknown>, payload?: unknown) {
     const call = this.#need(what);
     if (next(call, input) === undefined) {
       throw new JsongleError('invalid-state', `${what} is not allowed: the ${call.direction} call is '${call.state}'`);
     }
-    this.#transition(call, input, description(), undefined, payload);
+    this.#transition(call, input, description, undefined, payload);
   }
 
   #mute(muted: boolean, only?: 'audio' | 'video') {
@@ -462,7 +462,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     if (only && !all.includes(only)) throw new JsongleError('invalid-state', `${what}: the ${call.media} call has no ${only}`);
     const media = only ?? all;
     this.#local(muted ? '>session-info/mute' : '>session-info/unmute', what,
-      () => (muted ? { muted: now(), media } : { unmuted: now(), media }), media);
+      muted ? { muted: now(), media } : { unmuted: now(), media }, media);
   }
 
   #need(what: string): Call {
@@ -500,7 +500,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
 
   #react(id: string, reaction: string, to: string, muc: boolean) {
     check(isString(id), 'id', 'the id of a message');
-    check(typeof reaction === 'string' && reaction.length <= 64, 'reaction', 'a string of at most 64 characters ("" removes)');
+    check(typeof reaction === 'string' && reaction.length <= 64, 'reaction', 'a string of ≤ 64 characters');
     check(isString(to), 'to', 'a non-empty string');
     return this.#send(eventMessage(this.#id, to, muc ? 'muc' : 'message', EVENT.REACTION, { reacted: now(), mid: id, type: reaction }));
   }

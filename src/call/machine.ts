@@ -26,6 +26,9 @@ const TABLE: [Input, CallState[], CallState | undefined, Side][] = [
   ['>session-decline', ['ringing'], 'ended', 'in'],
   ['<session-decline', EARLY, 'ended', 'out'],
   ['<session-info/unreachable', EARLY, 'ended', 'out'],
+  // The server says so to whoever sends a call message nobody can receive (the caller left).
+  ['<session-info/unreachable', ['ringing', 'proceeded', 'offering', 'active'], 'ended', 'in'],
+  ['<session-info/unreachable', ['proceeded', 'offering', 'active'], 'ended', 'out'],
   ['>session-retract', ['new', 'trying', 'ringing', 'proceeded', 'offering'], 'ended', 'out'],
   ['<session-retract', ['ringing', 'proceeded', 'offering'], 'ended', 'in'],
   ['>session-terminate', NEGOTIATING, 'ended', 'any'],

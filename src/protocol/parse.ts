@@ -58,31 +58,30 @@ const RULES: Record<string, Rule[]> = {
 };
 for (const a of [ACTION.RETRACT, ACTION.DECLINE, ACTION.PROCEED, ACTION.TERMINATE]) RULES[a] = CALL;
 
-const at = (o: any, path: string) => path.split('.').reduce((v, k) => (obj(v) ? v[k] : undefined), o);
+// Paths are split once, here, not on every message.
+const PATHS: Record<string, [string[], Test][]> = {};
+for (const action in RULES) PATHS[action] = RULES[action].map(([path, test]) => [path.split('.'), test]);
+const at = (o: any, keys: string[]) => keys.reduce((v, k) => (obj(v) ? v[k] : undefined), o);
 
-/** Walks the value once: refuses prototype keys, excessive depth, and more text than `budget`. */
-function scan(value: unknown, budget: number): ClientErrorCode | undefined {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length) {
-    const [v, depth] = stack.pop()!;
-    if (typeof v === 'string') budget -= v.length;
-    else if (typeof v === 'object' && v !== null) {
-      if (depth > MAX_DEPTH) return CLIENT_ERROR.INVALID_FIELD;
-      for (const key of Object.keys(v)) {
-        if (FORBIDDEN.has(key)) return CLIENT_ERROR.FORBIDDEN_KEY;
-        budget -= key.length;
-        stack.push([(v as any)[key], depth + 1]);
-      }
-    }
-    if (budget < 0) return CLIENT_ERROR.TOO_LARGE;
+/**
+ * Walks the value once, without allocating: refuses prototype keys and excessive depth; returns the
+ * text budget left (negative: too large), or a refusal code.
+ */
+function scan(v: unknown, budget: number, depth: number): number | ClientErrorCode {
+  if (typeof v === 'string') return budget - v.length;
+  if (typeof v !== 'object' || v === null) return budget;
+  if (depth > MAX_DEPTH) return CLIENT_ERROR.INVALID_FIELD;
+  for (const key in v) {
+    if (FORBIDDEN.has(key)) return CLIENT_ERROR.FORBIDDEN_KEY;
+    const left = scan((v as any)[key], budget - key.length, depth + 1);
+    if (typeof left !== 'number' || left < 0) return left;
+    budget = left;
   }
+  return budget;
 }
 
-const fail = (code: ClientErrorCode, reason: string, m?: any): Decoded => ({
-  ok: false, code, reason,
-  id: typeof m?.id === 'string' ? m.id.slice(0, 64) : undefined,
-  action: typeof m?.jsongle?.action === 'string' ? m.jsongle.action.slice(0, 64) : undefined,
-});
+const cut = (v: unknown) => (typeof v === 'string' ? v.slice(0, 64) : undefined);
+const fail = (code: ClientErrorCode, reason: string, m?: any): Decoded => ({ ok: false, code, reason, id: cut(m?.id), action: cut(m?.jsongle?.action) });
 
 /**
  * Turns a received frame (JSON text or an already-parsed value) into a valid JSONgle message,
@@ -100,18 +99,18 @@ export function decode(data: unknown, maxSize = DEFAULT_MAX_MESSAGE_SIZE): Decod
   }
   if (m instanceof ArrayBuffer || ArrayBuffer.isView(m)) return fail(CLIENT_ERROR.NOT_AN_OBJECT, 'Binary frames are not JSONgle');
   if (!obj(m)) return fail(CLIENT_ERROR.NOT_AN_OBJECT, 'Frame is not a JSON object');
-  const refused = scan(m, maxSize);
-  if (refused === CLIENT_ERROR.FORBIDDEN_KEY) return fail(refused, 'Frame contains a forbidden key (__proto__, constructor or prototype)', m);
-  if (refused === CLIENT_ERROR.TOO_LARGE) return fail(refused, `Frame exceeds ${maxSize} characters`, m);
-  if (refused) return fail(refused, `Frame is nested deeper than ${MAX_DEPTH} levels`, m);
+  const left = scan(m, maxSize, 0);
+  if (left === CLIENT_ERROR.FORBIDDEN_KEY) return fail(left, 'Frame contains a forbidden key (__proto__, constructor or prototype)', m);
+  if (typeof left === 'number' && left < 0) return fail(CLIENT_ERROR.TOO_LARGE, `Frame exceeds ${maxSize} characters`, m);
+  if (typeof left !== 'number') return fail(left, `Frame is nested deeper than ${MAX_DEPTH} levels`, m);
   if (!obj(m.jsongle)) return fail(CLIENT_ERROR.NOT_JSONGLE, "Frame has no 'jsongle' object", m);
   for (const key of ['id', 'from', 'to']) {
     if (!str(m[key])) return fail(CLIENT_ERROR.INVALID_FIELD, `'${key}' must be a string`, m);
   }
   const action = m.jsongle.action;
   if (!ACTIONS.has(action)) return fail(CLIENT_ERROR.UNKNOWN_ACTION, `Unknown action '${String(action).slice(0, 64)}'`, m);
-  for (const [path, test] of RULES[action]) {
-    if (!test(at(m.jsongle, path))) return fail(CLIENT_ERROR.INVALID_FIELD, `${action}: 'jsongle.${path}' is missing or of the wrong type or value`, m);
+  for (const [keys, test] of PATHS[action]) {
+    if (!test(at(m.jsongle, keys))) return fail(CLIENT_ERROR.INVALID_FIELD, `${action}: 'jsongle.${keys.join('.')}' is missing or of the wrong type or value`, m);
   }
   return { ok: true, message: m as JsongleMessage };
 }

@@ -123,6 +123,22 @@ test('an unreachable callee: the server says so and the call ends as unreachable
   assert.equal(t.endedBy, 'server');
 });
 
+test('the callee of a call whose caller is gone is told unreachable by the server, and its call ends', async () => {
+  const { client, push, sentWhere } = wire({ user: { uid: 'bob' } });
+  const incoming = once(client, 'call');
+  push({ id: 'p', from: 'alice', to: 'bob', jsongle: { sid: 's1', action: 'session-propose', reason: '', initiator: 'alice', responder: 'bob',
+    description: { initiated: new Date().toISOString(), media: 'audio' } } });
+  const [call] = await incoming;
+  client.proceed();
+  await sentWhere(action('session-proceed'));
+  const ticket = once(client, 'ticket');
+  push({ id: 'u', from: 'server', to: 'bob', jsongle: { sid: 's1', action: 'session-info', reason: 'unreachable', initiator: 'alice', responder: 'bob',
+    description: { ended: new Date().toISOString() } } });
+  const [t] = await ticket;
+  assert.equal(call.reason, 'unreachable');
+  assert.equal(t.endedBy, 'server');
+});
+
 test('busy: a propose during a call is declined with reason busy and the current call goes on', async () => {
   const { alice, bob, carol } = hub('alice', 'bob', 'carol');
   const { callerCall, calleeCall } = await connect(alice, bob, 'bob');
