@@ -16,6 +16,7 @@ import { ClientController, listen } from '../internal/client-controller.ts';
 import { buttonStyles, hostStyles } from '../internal/styles.ts';
 import type { TranslationKey } from '../translations/index.ts';
 import { callStyles } from './call.styles.ts';
+import { formatDuration } from '../internal/format.ts';
 
 const STATES: readonly CallElementState[] = ['idle', 'new', 'trying', 'ringing', 'proceeded', 'offering', 'active', 'ended'];
 
@@ -475,13 +476,7 @@ export class JsongleCall extends JsongleElement {
 const initials = (name: string): string =>
   name.split(/[\s._@-]+/).filter(Boolean).slice(0, 2).map((w) => [...w][0]!.toUpperCase()).join('') || '?';
 
-const clock = (ms: number): string => {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  const hh = Math.floor(s / 3600);
-  const mm = String(Math.floor((s % 3600) / 60)).padStart(hh ? 2 : 1, '0');
-  const ss = String(s % 60).padStart(2, '0');
-  return hh ? `${hh}:${mm}:${ss}` : `${mm}:${ss}`;
-};
+const clock = (ms: number): string => formatDuration(Math.floor(ms / 1000));
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -17,6 +17,7 @@ import { ClientController, listen } from '../internal/client-controller.ts';
 import { buttonStyles, hostStyles } from '../internal/styles.ts';
 import type { TranslationKey } from '../translations/index.ts';
 import { chatStyles } from './chat.styles.ts';
+import { formatDuration } from '../internal/format.ts';
 
 /** Where the conversation goes: a user (1:1), a 1:1 room, or a multi-user room. */
 interface Target { to: string; kind: 'user' | 'room' | 'muc' }
@@ -667,7 +668,7 @@ export class JsongleChat extends JsongleElement {
     const outcome = callOutcome(ticket);
     switch (outcome) {
       case 'answered':
-        return this.t(ticket.media === 'audio' ? 'chat.call.answered.audio' : 'chat.call.answered.video', { name, duration: duration(ticket.duration) });
+        return this.t(ticket.media === 'audio' ? 'chat.call.answered.audio' : 'chat.call.answered.video', { name, duration: formatDuration(ticket.duration) });
       case 'declined':
         return this.t(ticket.direction === 'incoming' ? 'chat.call.declined.incoming' : 'chat.call.declined.outgoing', { name });
       default:
@@ -750,15 +751,6 @@ export class JsongleChat extends JsongleElement {
     </div>`;
   }
 }
-
-/** Seconds as m:ss (or h:mm:ss). */
-const duration = (seconds: number): string => {
-  const s = Math.max(0, Math.round(Number(seconds) || 0));
-  const hh = Math.floor(s / 3600);
-  const mm = String(Math.floor((s % 3600) / 60)).padStart(hh ? 2 : 1, '0');
-  const ss = String(s % 60).padStart(2, '0');
-  return hh ? `${hh}:${mm}:${ss}` : `${mm}:${ss}`;
-};
 
 declare global {
   interface HTMLElementTagNameMap {

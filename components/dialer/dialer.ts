@@ -13,6 +13,7 @@ import { ClientController, listen } from '../internal/client-controller.ts';
 import { buttonStyles, hostStyles } from '../internal/styles.ts';
 import type { TranslationKey } from '../translations/index.ts';
 import { dialerStyles } from './dialer.styles.ts';
+import { formatDuration } from '../internal/format.ts';
 
 /** A recent call, as kept in localStorage (newest first). */
 export interface HistoryEntry {
@@ -431,7 +432,7 @@ export class JsongleDialer extends JsongleElement {
   }
 
   #outcomeText(e: HistoryEntry): string {
-    if (e.outcome === 'answered') return this.t('dialer.outcome.answered', { duration: clock(e.duration) });
+    if (e.outcome === 'answered') return this.t('dialer.outcome.answered', { duration: formatDuration(e.duration) });
     return this.t(`dialer.outcome.${e.outcome}` as TranslationKey);
   }
 
@@ -445,14 +446,6 @@ export class JsongleDialer extends JsongleElement {
     }
   }
 }
-
-const clock = (seconds: number): string => {
-  const s = Math.max(0, Math.round(seconds));
-  const hh = Math.floor(s / 3600);
-  const mm = String(Math.floor((s % 3600) / 60)).padStart(hh ? 2 : 1, '0');
-  const ss = String(s % 60).padStart(2, '0');
-  return hh ? `${hh}:${mm}:${ss}` : `${mm}:${ss}`;
-};
 
 declare global {
   interface HTMLElementTagNameMap {
