@@ -6,6 +6,7 @@ import type { JsongleEvents } from '../../src/events.ts';
 import type { EventBody } from '../../src/protocol/messages.ts';
 import { createWebSocketTransport, type WebSocketTransportOptions } from '../../src/transport/websocket.ts';
 import { createServer, type JsongleServer, type ServerOptions } from '../../server/index.ts';
+import { onceWhere } from '../core/helpers.ts';
 
 export type Msg = { id: string; from: string; to: string; jsongle: any };
 
@@ -36,18 +37,8 @@ export async function connectClient(server: Pick<JsongleServer, 'wsUrl'>, uid: s
 }
 
 /** Resolves with the arguments of the next `event` that passes `test`; rejects after `ms`. */
-export function waitFor<K extends keyof JsongleEvents>(client: JSONgle, event: K, test: (...args: Parameters<JsongleEvents[K]>) => boolean = () => true, ms = 3000): Promise<Parameters<JsongleEvents[K]>> {
-  return new Promise((resolve, reject) => {
-    const listener = ((...args: any[]) => {
-      if (!(test as any)(...args)) return;
-      clearTimeout(timer);
-      client.off(event, listener);
-      resolve(args as any);
-    }) as any;
-    const timer = setTimeout(() => { client.off(event, listener); reject(new Error(`no matching '${event}' within ${ms} ms`)); }, ms);
-    client.on(event, listener);
-  });
-}
+export const waitFor = <K extends keyof JsongleEvents>(client: JSONgle, event: K, test: (...args: Parameters<JsongleEvents[K]>) => boolean = () => true, ms = 3000) =>
+  onceWhere(client, event, test, ms);
 
 /** Resolves when `client` emits a `session-error` with `code`. */
 export const errorCode = (client: JSONgle, code: number) =>
