@@ -401,6 +401,7 @@ export class JsongleCall extends JsongleElement {
       case 'active': return withTimer ? this.t('call.active.timer', { time: clock(Date.now() - this.#activeSince) }) : this.t('call.active', { name });
       case 'ended': {
         const reason = call?.reason;
+        if (call?.cause === 'answered-elsewhere') return this.t('call.ended.answered-elsewhere');
         return reason === 'declined' || reason === 'retracted' || reason === 'terminated' || reason === 'unreachable'
           ? this.t(`call.ended.${reason}`, { name }) : this.t('call.ended');
       }

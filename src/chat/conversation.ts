@@ -265,12 +265,14 @@ function snapshot(m: MessageState): ChatMessage {
 }
 
 /** Which of a call's outcomes a conversation line shows. */
-export type CallOutcome = 'answered' | 'missed' | 'declined' | 'cancelled' | 'unreachable' | 'busy';
+export type CallOutcome = 'answered' | 'missed' | 'declined' | 'cancelled' | 'unreachable' | 'busy' | 'answered-elsewhere';
 
 /** The outcome of `ticket` from this side's point of view. */
 export function callOutcome(ticket: Ticket): CallOutcome {
   if (ticket.active) return 'answered';
   const incoming = ticket.direction === 'incoming';
+  // The server retracts the call from this user's other devices once one of them answers.
+  if (incoming && ticket.cause === 'answered-elsewhere') return 'answered-elsewhere';
   switch (ticket.outcome) {
     case 'declined':
       return !incoming && ticket.cause === 'busy' ? 'busy' : 'declined';

@@ -121,6 +121,7 @@ test('call lines: one per call, with the outcome seen from this side', () => {
   assert.equal(callOutcome(ticket({ outcome: 'declined' })), 'declined');
   assert.equal(callOutcome(ticket({ outcome: 'declined', cause: 'busy' })), 'busy');
   assert.equal(callOutcome(ticket({ outcome: 'retracted', direction: 'incoming' })), 'missed');
+  assert.equal(callOutcome(ticket({ outcome: 'retracted', direction: 'incoming', cause: 'answered-elsewhere' })), 'answered-elsewhere');
   assert.equal(callOutcome(ticket({ outcome: 'retracted' })), 'cancelled');
   assert.equal(callOutcome(ticket({ outcome: 'unreachable' })), 'unreachable');
   assert.equal(peerOf(ticket({})), 'bob');

@@ -190,6 +190,7 @@ describe('demo page with the signaling server', { timeout: 180_000 }, () => {
     await until(d1.page, 'dave (1) stops ringing', () => (document.getElementById('call') as any).state === 'ended');
     assert.deepEqual(await callState(d1.page), { state: 'ended', reason: 'retracted' });
     assert.equal(await d1.page.evaluate(() => (document.getElementById('call') as any).ticket?.cause), 'answered-elsewhere');
+    assert.equal(await d1.page.evaluate(() => (document.getElementById('call') as any).shadowRoot.querySelector('[part~="state"]')?.textContent?.trim()), 'Answered on another device');
     await until(d1.page, 'dave (1) is told', () => document.getElementById('notice-text')?.textContent?.includes('answered in another tab'));
     await bothSides(d2.page, 'dave (2)');
     await bothSides(e.page, 'erin');
