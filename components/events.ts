@@ -92,6 +92,15 @@ export class JsongleDataEvent extends JsongleEvent<{ content: unknown; from: str
   constructor(detail: { content: unknown; from: string; id: string }) { super(JsongleDataEvent.type, detail); }
 }
 
+/** A room member of `<jsongle-chat>` as the page sees it: the user id and the name to show. */
+export interface RoomMember { uid: string; name: string }
+
+/** The members of `<jsongle-chat>`'s room changed (joined the room, someone joined or left). */
+export class JsongleMembersChangeEvent extends JsongleEvent<{ members: RoomMember[] }> {
+  static readonly type = 'jsongle-members-change';
+  constructor(detail: { members: RoomMember[] }) { super(JsongleMembersChangeEvent.type, detail); }
+}
+
 /** `<jsongle-dialer>` is about to place a call. Cancelable: `preventDefault()` dials nothing. */
 export class JsongleDialEvent extends JsongleEvent<{ to: string; media: 'audio' | 'video' }> {
   static readonly type = 'jsongle-dial';
@@ -109,6 +118,7 @@ declare global {
     'jsongle-send': JsongleSendEvent;
     'jsongle-message': JsongleMessageEvent;
     'jsongle-data': JsongleDataEvent;
+    'jsongle-members-change': JsongleMembersChangeEvent;
     'jsongle-dial': JsongleDialEvent;
   }
 }

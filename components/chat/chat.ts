@@ -10,7 +10,7 @@ import { JsongleError } from '../../src/errors.ts';
 import type { CustomBody, EventBody, HelloBody, TextBody } from '../../src/protocol/messages.ts';
 import type { TransportState } from '../../src/transport/transport.ts';
 import {
-  JsongleDataEvent, JsongleErrorEvent, JsongleMessageEvent, JsongleSendEvent, type SendDetail,
+  JsongleDataEvent, JsongleErrorEvent, JsongleMembersChangeEvent, type RoomMember, JsongleMessageEvent, JsongleSendEvent, type SendDetail,
 } from '../events.ts';
 import { JsongleElement } from '../internal/base.ts';
 import { ClientController, listen } from '../internal/client-controller.ts';
@@ -55,11 +55,13 @@ const END_SLACK = 24;
  * @prop {JSONgle | null} client - The JSONgle client in use; set it to use a client built by the page.
  * @prop {readonly ChatMessage[]} messages - The messages, oldest first, as frozen snapshots (read-only).
  * @prop {Record<string, string>} names - Display names by user id, set by the page; they win over the names learned from the server.
+ * @prop {RoomMember[]} members - The other members of the room (`{ uid, name }`), once joined (read-only).
  * @prop {string[]} reactionChoices - The reactions offered by the reaction picker.
  *
  * @fires {JsongleSendEvent} jsongle-send - `{ text, additionalContent }` before sending, cancelable; listeners may rewrite `text`.
  * @fires {JsongleMessageEvent} jsongle-message - `{ message }` for each message received in this conversation.
  * @fires {JsongleDataEvent} jsongle-data - `{ content, from, id }` for custom JSON (`session-custom`) received; not shown.
+ * @fires {JsongleMembersChangeEvent} jsongle-members-change - `{ members }` when the room is joined and each time someone joins or leaves it.
  * @fires {JsongleErrorEvent} jsongle-error - `{ error }`: joining the room failed, the client refused to send…
  *
  * @csspart base - The whole element.
@@ -166,6 +168,9 @@ export class JsongleChat extends JsongleElement {
 
   /** The messages, oldest first (frozen snapshots). */
   get messages(): readonly ChatMessage[] { return Object.freeze(this.#conversation.messages); }
+
+  /** The other members of the room, with the names to show (empty for a 1:1 chat or before joining). */
+  get members(): RoomMember[] { return this.#conversation.members.map((uid) => ({ uid, name: this.#name(uid) })); }
 
   // ---- methods -------------------------------------------------------------------------------
 
@@ -347,6 +352,7 @@ export class JsongleChat extends JsongleElement {
       this.#joined = rid;
       this.#conversation.setMembers(result?.members);
       this.setCustomState('joined', true);
+      this.fire(new JsongleMembersChangeEvent({ members: this.members }));
       this.requestUpdate();
       this.#flushPending();
     }, (error) => {
@@ -411,7 +417,7 @@ export class JsongleChat extends JsongleElement {
       case 'left': {
         const room = this.room;
         if (!room || (d.rid !== room && !(d.rid === undefined && address === room))) return;
-        this.#conversation.memberEvent(d.member, event.event === 'joined');
+        if (this.#conversation.memberEvent(d.member, event.event === 'joined')) this.fire(new JsongleMembersChangeEvent({ members: this.members }));
         return;
       }
     }

@@ -266,6 +266,8 @@ describe('<jsongle-chat> rooms (in-page relay)', () => {
       <jsongle-chat id="a" room="team" multi-user .client=${alice} style="--jsongle-chat-log-max-height: 120px"></jsongle-chat>
     </div>`);
     const a = root.querySelector<JsongleChat>('#a')!;
+    const memberChanges: string[][] = [];
+    a.addEventListener('jsongle-members-change', (e) => memberChanges.push(e.detail.members.map((m) => `${m.uid}:${m.name}`)));
     await until(() => a.matches(':state(joined)'), 3000, 'alice joined');
     const add = async (id: string, client: JSONgle) => {
       const el = document.createElement('jsongle-chat');
@@ -281,6 +283,8 @@ describe('<jsongle-chat> rooms (in-page relay)', () => {
     await until(() => lines(a, 'joined').join() === 'Bob joined,Carol joined', 3000, 'Carol joined at alice');
     await until(() => lines(b, 'joined').join() === 'Carol joined', 3000, 'Carol joined at bob');
     expect(lines(c, 'joined')).to.deep.equal([]); // they were there before her: she learned them from the join result
+    expect(c.members).to.deep.equal([{ uid: 'alice', name: 'Alice' }, { uid: 'bob', name: 'Bob' }]);
+    expect(memberChanges).to.deep.equal([[], ['bob:Bob'], ['bob:Bob', 'carol:Carol']]);
     expect(relay.where((m) => m.jsongle.query === 'muc-join').map((m) => m.from)).to.deep.equal(['alice', 'bob', 'carol']);
 
     // Carol writes while the relay holds what goes to Alice and Bob: `sent` (server-received) only.
@@ -322,6 +326,8 @@ describe('<jsongle-chat> rooms (in-page relay)', () => {
     c.remove();
     await until(() => lines(a, 'left').join() === 'Carol left', 3000, 'Carol left at alice');
     await until(() => lines(b, 'left').join() === 'Carol left', 3000, 'Carol left at bob');
+    expect(memberChanges.at(-1)).to.deep.equal(['bob:Bob']);
+    expect(a.members).to.deep.equal([{ uid: 'bob', name: 'Bob' }]);
     expect(relay.where((m) => m.jsongle.query === 'session-leave').map((m) => [m.from, m.jsongle.description.rid])).to.deep.equal([['carol', 'team']]);
     expect(relay.rooms.get('team')!.members.has('carol')).to.equal(false);
     await expect(a).to.be.accessible();
