@@ -82,9 +82,15 @@ async function openMany(count: number, pairOf?: (i: number) => number): Promise<
 const percentile = (sorted: Float64Array, p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] : NaN);
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 
+// Message ids are `b<ms>` (9–10 chars). BENCH_IDS=uuid pads them to a UUID's length, as JSONgle
+// clients send (uuid()): V8's JSON.parse internalizes string values of at most 10 chars, so every
+// short unique id lands in V8's string table until a full GC, a cost ours pays and the bare relay,
+// which parses nothing, does not (see README.md). The default keeps the figures comparable.
+const ID_PAD = process.env.BENCH_IDS === 'uuid' ? '-0000-4000-8000-000000000000' : '';
+
 /** A ~300-byte transport-info to the pair's room, its id carrying the send time: `b<ms>`. */
 function frameParts(pair: number): [string, string] {
-  const tail = `","from":"u","to":"pair-${pair}","jsongle":{"sid":"3bf74aa9-f41d-40d5-a1d8-e3e614ba4af2","action":"transport-info","reason":"","initiator":"alice","responder":"bob","description":{"establishing":"2026-01-01T00:00:00.000Z","candidate":{"candidate":"candidate:2960972664 1 udp 1518214911 192.168.1.8 50000 typ host generation 0 ufrag CSM2","sdpMid":"0","sdpMLineIndex":0}}}}`;
+  const tail = `${ID_PAD}","from":"u","to":"pair-${pair}","jsongle":{"sid":"3bf74aa9-f41d-40d5-a1d8-e3e614ba4af2","action":"transport-info","reason":"","initiator":"alice","responder":"bob","description":{"establishing":"2026-01-01T00:00:00.000Z","candidate":{"candidate":"candidate:2960972664 1 udp 1518214911 192.168.1.8 50000 typ host generation 0 ufrag CSM2","sdpMid":"0","sdpMLineIndex":0}}}}`;
   return ['{"id":"b', tail];
 }
 
@@ -103,7 +109,7 @@ async function relay() {
       const now = performance.now();
       if (measuring) {
         count++;
-        if (n < cap) latencies[n++] = now - Number(data.toString('latin1', 8, data.indexOf(34, 8)));
+        if (n < cap) latencies[n++] = now - parseFloat(data.toString('latin1', 8, data.indexOf(34, 8)));
       }
       if (!stopping) ws.send(head + now.toFixed(3) + tail);
     });

@@ -1,6 +1,9 @@
 // Relay benchmark: our server against a bare `ws` relay, side by side in the same run.
 // Usage: npm run bench:relay            (full: 3 rounds, 50/500 pairs, 2,000/10,000 idle connections)
 //        BENCH_SCALE=small npm run bench:relay   (a quick look while developing)
+//        BENCH_ONLY=hop npm run bench:relay      (only the scenarios named so: relay, hop, idle, or a
+//          full name such as hop-50x1; comma-separated; BENCH_ROUNDS=n to repeat them; medians only)
+//        BENCH_IDS=uuid npm run bench:relay      (message ids of a UUID's length instead of `b<ms>`: see load.ts)
 // Three processes per measurement: the server under test (plain node), the load generator
 // (bench/load.ts, forked), and this orchestrator, which alternates baseline and ours and takes the
 // median of each figure over the rounds. Everything stays on 127.0.0.1; every step is bounded in time.
@@ -18,6 +21,8 @@ const S = small
   ? { rounds: 1, pairs: [10, 50], hopPairs: 10, idle: [200, 1000], warmupMs: 500, measureMs: 1500 }
   : { rounds: 3, pairs: [50, 500], hopPairs: 50, idle: [2000, 10_000], warmupMs: 1000, measureMs: 3000 };
 const idleCounts = S.idle.map((n) => Math.min(n, maxIdle));
+const only = process.env.BENCH_ONLY?.split(',').map((x) => x.trim()).filter(Boolean);
+if (only && process.env.BENCH_ROUNDS) S.rounds = Math.max(1, Number(process.env.BENCH_ROUNDS) || 1);
 const IN_FLIGHT = 100;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -125,12 +130,14 @@ async function main() {
     ...[1, S.hopPairs].map((pairs) => ({ name: `hop-${pairs}x1`, job: { mode: 'relay' as const, pairs, inFlight: 1, connections: 0, warmupMs: S.warmupMs, measureMs: S.measureMs, concurrency: 100 } })),
     ...idleCounts.map((connections) => ({ name: `idle-${connections}`, job: { mode: 'idle' as const, pairs: 0, inFlight: 0, connections, warmupMs: 0, measureMs: 0, concurrency: 200 } })),
   ];
+  const chosen = only ? scenarios.filter((s) => only.some((o) => s.name.startsWith(o))) : scenarios;
+  if (!chosen.length) throw new Error(`BENCH_ONLY=${process.env.BENCH_ONLY} names none of ${scenarios.map((s) => s.name).join(', ')}`);
   const runs: Record<string, Record<Kind, any[]>> = {};
   const started = Date.now();
   for (let r = 0; r < S.rounds; r++) {
-    for (const s of scenarios) {
+    for (const s of chosen) {
       // Alternate which goes first, so that neither always gets the warmer machine.
-      const order: Kind[] = (r + scenarios.indexOf(s)) % 2 ? ['ours', 'baseline'] : ['baseline', 'ours'];
+      const order: Kind[] = (r + chosen.indexOf(s)) % 2 ? ['ours', 'baseline'] : ['baseline', 'ours'];
       for (const kind of order) {
         const result = await measure(kind, s.job);
         ((runs[s.name] ??= { baseline: [], ours: [] })[kind]).push(result);
@@ -140,6 +147,15 @@ async function main() {
   }
 
   const m = (name: string, kind: Kind) => medians(runs[name][kind]);
+  if (only) {
+    // Medians of the chosen scenarios and ours / baseline for each figure; no report.
+    for (const s of chosen) {
+      const [b, o] = [m(s.name, 'baseline'), m(s.name, 'ours')];
+      const keys = Object.keys(o).filter((k) => typeof o[k] === 'number');
+      console.log(`${s.name} (${S.rounds} round${S.rounds > 1 ? 's' : ''}): ${keys.map((k) => `${k} ${o[k]} / ${b[k]} = ${ratio(o[k], b[k])}`).join(', ')}`);
+    }
+    return;
+  }
   const throughput = S.pairs.map((pairs) => {
     const name = `relay-${pairs}x${IN_FLIGHT}`;
     const [b, o] = [m(name, 'baseline'), m(name, 'ours')];

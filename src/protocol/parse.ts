@@ -9,8 +9,6 @@ export type Decoded =
 
 export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024;
 const MAX_DEPTH = 32;
-const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
-const ACTIONS = new Set<string>(Object.values(ACTION));
 const INFO_REASONS = new Set<string>(Object.values(INFO));
 
 type Test = (v: unknown) => boolean;
@@ -58,9 +56,11 @@ const RULES: Record<string, Rule[]> = {
 };
 for (const a of [ACTION.RETRACT, ACTION.DECLINE, ACTION.PROCEED, ACTION.TERMINATE]) RULES[a] = CALL;
 
-// Paths are split once, here, not on every message.
-const PATHS: Record<string, [string[], Test][]> = {};
-for (const action in RULES) PATHS[action] = RULES[action].map(([path, test]) => [path.split('.'), test]);
+// Paths are split once, here, not on every message. A Map, as it is also the list of known actions:
+// `action` comes from JSON.parse un-internalized, and a Map finds it by hash where an object's
+// property lookup would first search V8's string table for it.
+const PATHS = new Map<unknown, [string[], Test][]>();
+for (const action in RULES) PATHS.set(action, RULES[action].map(([path, test]) => [path.split('.'), test]));
 const at = (o: any, keys: string[]) => keys.reduce((v, k) => (obj(v) ? v[k] : undefined), o);
 
 /**
@@ -72,7 +72,9 @@ function scan(v: unknown, budget: number, depth: number): number | ClientErrorCo
   if (typeof v !== 'object' || v === null) return budget;
   if (depth > MAX_DEPTH) return CLIENT_ERROR.INVALID_FIELD;
   for (const key in v) {
-    if (FORBIDDEN.has(key)) return CLIENT_ERROR.FORBIDDEN_KEY;
+    // Compared rather than looked up in a Set: JSON.parse's keys are internalized strings, so each
+    // === is a pointer comparison (the server runs this for every key of every message).
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') return CLIENT_ERROR.FORBIDDEN_KEY;
     const left = scan((v as any)[key], budget - key.length, depth + 1);
     if (typeof left !== 'number' || left < 0) return left;
     budget = left;
@@ -108,8 +110,9 @@ export function decode(data: unknown, maxSize = DEFAULT_MAX_MESSAGE_SIZE): Decod
     if (!str(m[key])) return fail(CLIENT_ERROR.INVALID_FIELD, `'${key}' must be a string`, m);
   }
   const action = m.jsongle.action;
-  if (!ACTIONS.has(action)) return fail(CLIENT_ERROR.UNKNOWN_ACTION, `Unknown action '${String(action).slice(0, 64)}'`, m);
-  for (const [keys, test] of PATHS[action]) {
+  const rules = PATHS.get(action);
+  if (!rules) return fail(CLIENT_ERROR.UNKNOWN_ACTION, `Unknown action '${String(action).slice(0, 64)}'`, m);
+  for (const [keys, test] of rules) {
     if (!test(at(m.jsongle, keys))) return fail(CLIENT_ERROR.INVALID_FIELD, `${action}: 'jsongle.${keys.join('.')}' is missing or of the wrong type or value`, m);
   }
   return { ok: true, message: m as JsongleMessage };

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ws from 'ws';
-import { encodeFrames } from '../../server/frames.ts';
+import { asciiFrames, encodeFrames } from '../../server/frames.ts';
 
 // ws's frame parser (not in its type definitions).
 type FrameReader = { on(event: string, fn: (...args: any[]) => void): void; write(data: Buffer, done: () => void): void };
@@ -22,4 +22,10 @@ test('encodeFrames: several text frames in one buffer, each length form (7-bit, 
   });
   await done;
   assert.deepEqual(received, texts);
+});
+
+test('asciiFrames: the bytes of encodeFrames as a latin1 string for ASCII texts; undefined otherwise', () => {
+  const texts = ['', 'a', 'x'.repeat(125), 'y'.repeat(126), '{"id":"b1","to":"pair-1"}', 'z'.repeat(65535), '\u007f\u0000'];
+  assert.deepEqual(Buffer.from(asciiFrames(texts)!, 'latin1'), encodeFrames(texts));
+  for (const t of ['é', 'a€', '😀', '\ud800', 'w'.repeat(65536)]) assert.equal(asciiFrames(['ok', t]), undefined);
 });
