@@ -7,7 +7,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import type { JsongleServer } from '../../server/index.ts';
 import {
   cleanup, clickPart, closePages, inbound, launchBrowser, openPage, prepareDemo, parseMetrics, partText, signIn,
-  signInAndWait, startServer, typeInPart, until,
+  signInAndWait, startServer, typeInPart, until, untilMediaFlows,
 } from './helpers.ts';
 
 const chatOf = (uid: string) => `#chats jsongle-chat[with="${uid}"]`;
@@ -71,17 +71,7 @@ describe('demo page with the signaling server', { timeout: 180_000 }, () => {
 
     // Media flows both ways: video frames decoded, audio packets received.
     for (const [page, who] of [[a.page, 'alice'], [b.page, 'bob']] as const) {
-      await until(page, `${who} decodes video and receives audio`, async () => {
-        const pc = (document.getElementById('call') as any).mediaSession?.pc as RTCPeerConnection | undefined;
-        if (!pc) return false;
-        let frames = 0;
-        let packets = 0;
-        (await pc.getStats()).forEach((s: any) => {
-          if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded ?? 0;
-          if (s.type === 'inbound-rtp' && s.kind === 'audio') packets += s.packetsReceived ?? 0;
-        });
-        return frames > 0 && packets > 0;
-      });
+      await untilMediaFlows(page, who);
     }
     const flowingAt = Date.now();
     const [statsA, statsB] = [await inbound(a.page), await inbound(b.page)];

@@ -201,6 +201,17 @@ export const inbound = (page: Page) =>
     return out;
   });
 
+/** Waits until the call element's peer has decoded video frames and received audio packets. */
+export async function untilMediaFlows(page: Page, who: string, ms = WAIT) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const s = await inbound(page);
+    if (s.framesDecoded > 0 && s.audioPackets > 0) return;
+    if (Date.now() > end) throw new Error(`${who} decodes video and receives audio: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Parses a Prometheus text exposition into `name{labels}` → value. */
 export function parseMetrics(text: string): Map<string, number> {
   const out = new Map<string, number>();

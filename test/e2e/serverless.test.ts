@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'puppeteer-core';
 import {
-  cleanup, clickPart, inbound, launchBrowser, openPage, prepareDemo, partText, signInAndWait, startStaticServer, typeInPart, until,
+  cleanup, clickPart, inbound, launchBrowser, openPage, prepareDemo, partText, signInAndWait, startStaticServer, typeInPart, until, untilMediaFlows,
 } from './helpers.ts';
 
 const state = (page: Page) => page.evaluate(() => (document.getElementById('call') as any).state as string);
@@ -41,16 +41,7 @@ describe('serverless demo page', { timeout: 120_000 }, () => {
     }
     const active = Date.now();
     for (const [page, who] of [[a.page, 'ann'], [b.page, 'ben']] as const) {
-      await until(page, `${who} decodes video and receives audio`, async () => {
-        const pc = (document.getElementById('call') as any).mediaSession?.pc as RTCPeerConnection;
-        let frames = 0;
-        let packets = 0;
-        (await pc.getStats()).forEach((s: any) => {
-          if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded ?? 0;
-          if (s.type === 'inbound-rtp' && s.kind === 'audio') packets += s.packetsReceived ?? 0;
-        });
-        return frames > 0 && packets > 0;
-      });
+      await untilMediaFlows(page, who);
     }
     const [sa, sb] = [await inbound(a.page), await inbound(b.page)];
     t.diagnostic(`click → active on both sides (incl. answering): ${active - started} ms; frames decoded ${sa.framesDecoded}/${sb.framesDecoded}, audio packets ${sa.audioPackets}/${sb.audioPackets}`);
