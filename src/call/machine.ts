@@ -30,7 +30,8 @@ const TABLE: [Input, CallState[], CallState | undefined, Side][] = [
   ['<session-info/unreachable', ['ringing', 'proceeded', 'offering', 'active'], 'ended', 'in'],
   ['<session-info/unreachable', ['proceeded', 'offering', 'active'], 'ended', 'out'],
   ['>session-retract', ['new', 'trying', 'ringing', 'proceeded', 'offering'], 'ended', 'out'],
-  ['<session-retract', ['ringing', 'proceeded', 'offering'], 'ended', 'in'],
+  // The caller retracts until *it* sees the call active; the callee may already be active then.
+  ['<session-retract', ['ringing', ...NEGOTIATING], 'ended', 'in'],
   ['>session-terminate', NEGOTIATING, 'ended', 'any'],
   ['<session-terminate', LIVE, 'ended', 'any'],
   ['>session-initiate', ['proceeded'], 'offering', 'out'],

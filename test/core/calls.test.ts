@@ -110,6 +110,33 @@ test('a call retracted while ringing ends both sides as retracted', async () => 
   assert.equal(calleeCall.endedBy, 'remote');
 });
 
+test('a caller hanging up before it sees the call active retracts, and ends a callee that already is active', async () => {
+  const { alice, bob } = pair();
+  const incoming = once(bob, 'call');
+  const call = alice.call('bob', 'audio');
+  const [calleeCall] = await incoming;
+  if (calleeCall.state !== 'ringing') await once(bob, 'callstatechanged');
+  const needed = once(alice, 'offerneeded');
+  bob.proceed();
+  await needed;
+  const offered = once(bob, 'offerreceived');
+  alice.sendOffer(OFFER);
+  await offered;
+  const answered = once(alice, 'offerreceived');
+  bob.sendOffer(ANSWER);
+  await answered;
+  bob.setAsActive(); // the callee's media connected first; the caller has not heard of it yet
+  assert.equal(calleeCall.state, 'active');
+  assert.equal(call.state, 'offering');
+  const ended = once(bob, 'callended');
+  alice.end();
+  await ended;
+  assert.equal(call.reason, 'retracted');
+  assert.equal(calleeCall.reason, 'retracted');
+  assert.equal(calleeCall.state, 'ended');
+  assert.equal(bob.currentCall, null);
+});
+
 test('an unreachable callee: the server says so and the call ends as unreachable', async () => {
   const { client, push, sentWhere } = wire({ user: { uid: 'alice' } });
   const call = client.call('nobody');
