@@ -1,16 +1,30 @@
 // Builds dist/ with esbuild and prints the gzip size of each bundle (JSON on the last line).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { minifyTemplatesPlugin } from './minify-templates.mjs';
 
-const common = { bundle: true, format: 'esm', target: 'es2022', minify: true, sourcemap: true, legalComments: 'none', logLevel: 'warning' };
+const common = { bundle: true, format: 'esm', target: 'es2022', minify: true, sourcemap: true, legalComments: 'none', logLevel: 'warning', plugins: [minifyTemplatesPlugin()] };
+
+/** The CDN file's budget (issue 6): lit + core + media + the four elements, gzip. */
+const CDN_BUDGET = 25 * 1024;
+const CDN = 'dist/jsongle-elements.min.js';
 
 const bundles = [
   // The DOM-free core and its transports for npm users: dependencies stay imports (npm installs and
   // dedupes them); only our own code is in these files.
   { entryPoints: ['src/index.ts'], outfile: 'dist/core/index.js', platform: 'neutral', packages: 'external' },
   { entryPoints: ['src/transports.ts'], outfile: 'dist/transports/index.js', platform: 'neutral', packages: 'external' },
+  // `jsongle-elements`: the four elements (defined on import) and the core, for npm users; lit,
+  // eventemitter3 and uuid stay imports.
+  { entryPoints: ['components/index.ts'], outfile: 'dist/index.js', platform: 'browser', packages: 'external' },
+  // The same, self-contained (lit included), for a <script type="module"> from a CDN.
+  { entryPoints: ['components/index.ts'], outfile: CDN, platform: 'browser' },
+  // French, on demand: `registerTranslation('fr', fr)`. A plain table, no imports.
+  { entryPoints: ['components/translations/fr.ts'], outfile: 'dist/translations/fr.js', platform: 'neutral' },
+  // `jsongle-elements/server`: createServer() for programs that embed the server.
+  { entryPoints: ['server/index.ts'], outfile: 'dist/server/index.js', platform: 'node', packages: 'external', minify: false },
   // The signaling server (`jsongle-server`, run by `npm start`): our code (server/ + src/protocol)
   // in one file, its dependencies (ws, prom-client) left as imports: they are the package's own
   // dependencies, and ws loads its optional native addons by name. Not minified: readable stacks.
@@ -19,17 +33,14 @@ const bundles = [
   { entryPoints: ['server/bin.ts'], outfile: 'dist/server/bin.js', platform: 'node', packages: 'external', minify: false, banner: { js: '#!/usr/bin/env -S node --max-semi-space-size=4' } },
   // The demo pages (demo/index.html, demo/serverless.html; the server maps dist/demo/ to `/`):
   // their small page script, which only uses the elements' documented attributes, properties and
-  // events (type-only imports: no element code in it)…
+  // events (type-only imports: no element code in it). They load the CDN file itself (copied
+  // below), so the end-to-end tests drive the very bytes a CDN serves.
   { entryPoints: ['demo/main.ts'], outfile: 'dist/demo/demo.js', platform: 'browser' },
-  // …and the elements they load: components/index.ts with lit bundled, for the browser. Kept
-  // separate from the CDN bundle (dist/jsongle-elements.min.js) so the demo never depends on it.
-  { entryPoints: ['components/index.ts'], outfile: 'dist/demo/elements.js', platform: 'browser' },
 ];
 
 rmSync('dist', { recursive: true, force: true });
-// Type declarations of the core (the `types` of 'jsongle-elements/core').
-execFileSync('npx', ['tsc', '-p', 'tsconfig.core.json', '--noEmit', 'false', '--declaration', '--emitDeclarationOnly',
-  '--rewriteRelativeImportExtensions', '--rootDir', '.', '--outDir', 'dist/types'], { stdio: 'inherit' });
+// Type declarations of every entry point (tsconfig.build.json lists them) into dist/types.
+execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 
 const sizes = {};
 for (const options of bundles) {
@@ -37,7 +48,10 @@ for (const options of bundles) {
   const code = readFileSync(options.outfile);
   sizes[options.outfile] = { bytes: code.length, gzip: gzipSync(code, { level: 9 }).length };
 }
+copyFileSync(CDN, 'dist/demo/jsongle-elements.min.js');
 for (const [file, { bytes, gzip }] of Object.entries(sizes)) {
   console.log(`${file}: ${(bytes / 1024).toFixed(1)} KB, ${(gzip / 1024).toFixed(2)} KB gzip`);
 }
-console.log(JSON.stringify({ sizes }));
+const cdn = sizes[CDN].gzip;
+console.log(`CDN bundle ${CDN}: ${cdn} B gzip, budget ${CDN_BUDGET} B (${cdn <= CDN_BUDGET ? 'within' : `${cdn - CDN_BUDGET} B over`})`);
+console.log(JSON.stringify({ sizes, cdnBudget: CDN_BUDGET }));

@@ -22,7 +22,7 @@ step('custom-elements.json and README element tables up to date', run('node', ['
 const suites = process.argv.slice(2);
 const want = (s) => suites.length === 0 || suites.includes(s);
 
-for (const suite of ['core', 'server', 'e2e']) {
+for (const suite of ['core', 'server', 'package', 'e2e']) {
   const list = files(`test/${suite}`);
   if (!want(suite) || list.length === 0) continue;
   const tap = `.test-build/${suite}.tap`;

@@ -118,15 +118,15 @@ let placing: JsongleCall | null = null;
 export class JsongleCall extends JsongleElement {
   static override styles = [hostStyles, buttonStyles, callStyles];
 
-  @property({ reflect: true }) accessor to = '';
-  @property({ reflect: true }) accessor media: 'audio' | 'video' = 'audio';
-  @property({ attribute: 'auto-answer', type: Boolean, reflect: true }) accessor autoAnswer = false;
-  @property({ attribute: 'without-controls', type: Boolean, reflect: true }) accessor withoutControls = false;
-  @property({ reflect: true }) accessor connection = '';
-  @property({ attribute: 'ice-servers', type: Array }) accessor iceServers: RTCIceServer[] = [];
-  @property({ attribute: false }) accessor constraints: MediaConstraintsOptions = {};
-  @property({ attribute: 'audio-input' }) accessor audioInput = '';
-  @property({ attribute: 'video-input' }) accessor videoInput = '';
+  @property({ reflect: true }) to = '';
+  @property({ reflect: true }) media: 'audio' | 'video' = 'audio';
+  @property({ attribute: 'auto-answer', type: Boolean, reflect: true }) autoAnswer = false;
+  @property({ attribute: 'without-controls', type: Boolean, reflect: true }) withoutControls = false;
+  @property({ reflect: true }) connection = '';
+  @property({ attribute: 'ice-servers', type: Array }) iceServers: RTCIceServer[] = [];
+  @property({ attribute: false }) constraints: MediaConstraintsOptions = {};
+  @property({ attribute: 'audio-input' }) audioInput = '';
+  @property({ attribute: 'video-input' }) videoInput = '';
 
   readonly #clients = new ClientController(this, (client, previous) => this.#clientChanged(client, previous));
   #unsubscribe: (() => void) | null = null;

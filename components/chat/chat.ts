@@ -1,6 +1,5 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
-import { repeat } from 'lit/directives/repeat.js';
 import type { Ticket } from '../../src/call/ticket.ts';
 import {
   Conversation, callOutcome, peerOf, type ChatEntry, type ChatMessage, type SystemLine,
@@ -128,15 +127,15 @@ const END_SLACK = 24;
 export class JsongleChat extends JsongleElement {
   static override styles = [hostStyles, buttonStyles, chatStyles];
 
-  @property({ reflect: true }) accessor with = '';
-  @property({ reflect: true }) accessor room = '';
-  @property({ attribute: 'multi-user', type: Boolean, reflect: true }) accessor multiUser = false;
-  @property({ reflect: true }) accessor connection = '';
-  @property() accessor placeholder = '';
-  @property({ type: Boolean, reflect: true }) accessor readonly = false;
-  @property({ attribute: 'typing-pause', type: Number }) accessor typingPause = 3000;
-  @property({ attribute: false }) accessor names: Record<string, string> = {};
-  @property({ attribute: false }) accessor reactionChoices: string[] = [...DEFAULT_REACTIONS];
+  @property({ reflect: true }) with = '';
+  @property({ reflect: true }) room = '';
+  @property({ attribute: 'multi-user', type: Boolean, reflect: true }) multiUser = false;
+  @property({ reflect: true }) connection = '';
+  @property() placeholder = '';
+  @property({ type: Boolean, reflect: true }) readonly = false;
+  @property({ attribute: 'typing-pause', type: Number }) typingPause = 3000;
+  @property({ attribute: false }) names: Record<string, string> = {};
+  @property({ attribute: false }) reactionChoices: string[] = [...DEFAULT_REACTIONS];
 
   readonly #clients = new ClientController(this, (client, previous) => this.#clientChanged(client, previous));
   #unsubscribe: (() => void) | null = null;
@@ -689,12 +688,13 @@ export class JsongleChat extends JsongleElement {
     const me = this.#clients.client?.id ?? '';
     const peer = this.#peerName();
     const typing = this.#typingText();
+    // A plain map, not repeat(): entries only ever grow at the end, so each keeps its DOM nodes.
     return html`
       <section part="base" aria-label=${this.t('chat.label', { name: peer })}>
         <div part="log" role="log" aria-live="polite" aria-relevant="additions" aria-label=${this.t('chat.log')} tabindex="0">
           ${entries.length === 0 ? html`<p part="empty">${this.t('chat.empty')}</p>` : nothing}
           <ol part="messages">
-            ${repeat(entries, (e) => e.id, (e) => this.#renderEntry(e, me))}
+            ${entries.map((e) => this.#renderEntry(e, me))}
           </ol>
         </div>
         <p part="typing" role="status">${typing}</p>

@@ -1,4 +1,3 @@
-import { ContextProvider } from '@lit/context';
 import { html, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import { JSONgle } from '../../src/client.ts';
@@ -7,7 +6,7 @@ import type { TransportState } from '../../src/transport/transport.ts';
 import { JsongleConnectionChangeEvent, JsongleErrorEvent, type ConnectionState } from '../events.ts';
 import { JsongleElement } from '../internal/base.ts';
 import { listen } from '../internal/client-controller.ts';
-import { clientContext } from '../internal/context.ts';
+import { providesClient } from '../internal/context.ts';
 import { hostStyles } from '../internal/styles.ts';
 import { connectionStyles } from './connection.styles.ts';
 import type { SocketIoConnect } from '../../src/transport/socket-io.ts';
@@ -24,7 +23,7 @@ const RETRY_MAX = 30_000;
  * It connects as soon as it has what it needs (`url` for `websocket` and `socket.io`, `user` for
  * `broadcast-channel`), reconnects by itself, and closes its client when it is removed. A page that
  * builds its own client sets the `client` property instead (that client is never closed by the element).
- * Descendants get the client through @lit/context; other elements may name it with `connection="id"`.
+ * Descendants find its client by walking up to it; other elements may name it with `connection="id"`.
  *
  * @attr url - The signaling server's WebSocket (or Socket.IO) URL.
  * @attr token - An application token for the server's authentication.
@@ -65,17 +64,18 @@ const RETRY_MAX = 30_000;
 export class JsongleConnection extends JsongleElement {
   static override styles = [hostStyles, connectionStyles];
 
-  @property({ reflect: true }) accessor url = '';
-  @property() accessor token = '';
-  @property({ reflect: true }) accessor user = '';
-  @property({ attribute: 'display-name' }) accessor displayName = '';
-  @property({ reflect: true }) accessor transport: TransportKind = 'websocket';
-  @property({ reflect: true }) accessor channel = '';
-  @property({ attribute: 'without-status', type: Boolean, reflect: true }) accessor withoutStatus = false;
+  @property({ reflect: true }) url = '';
+  @property() token = '';
+  @property({ reflect: true }) user = '';
+  @property({ attribute: 'display-name' }) displayName = '';
+  @property({ reflect: true }) transport: TransportKind = 'websocket';
+  @property({ reflect: true }) channel = '';
+  @property({ attribute: 'without-status', type: Boolean, reflect: true }) withoutStatus = false;
   /** socket.io-client's `io`, for `transport="socket.io"` (default: `window.io`). */
-  @property({ attribute: false }) accessor io: SocketIoConnect | null = null;
+  @property({ attribute: false }) io: SocketIoConnect | null = null;
 
-  readonly #provider = new ContextProvider(this, { context: clientContext, initialValue: null });
+  /** @internal Marks it as the provider of a client to the elements inside it (internal/context.ts). */
+  get [providesClient]() { return true; }
   #client: JSONgle | null = null;
   #owned = false;
   /** The configuration the owned client was built from. */
@@ -190,7 +190,6 @@ export class JsongleConnection extends JsongleElement {
         error: (error: JsongleError) => this.fire(new JsongleErrorEvent({ error })),
       });
     }
-    this.#provider.setValue(client);
     this.#state = client ? client.transport.state : 'idle';
     this.setOnlyCustomState(STATES, this.#state);
     this.requestUpdate();

@@ -1,6 +1,5 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
-import { live } from 'lit/directives/live.js';
 import type { Call } from '../../src/call/call.ts';
 import type { Ticket } from '../../src/call/ticket.ts';
 import { callOutcome, peerOf, type CallOutcome } from '../../src/chat/conversation.ts';
@@ -134,7 +133,7 @@ export class JsongleDialer extends JsongleElement {
   static override shadowRootOptions: ShadowRootInit = { ...LitElement.shadowRootOptions, delegatesFocus: true };
   static override styles = [hostStyles, buttonStyles, dialerStyles];
 
-  @property({ reflect: true }) accessor name = '';
+  @property({ reflect: true }) name = '';
   #value = '';
   /** The user id or room typed; the form value is the trimmed text, updated at once (as a native input's). */
   @property()
@@ -143,13 +142,13 @@ export class JsongleDialer extends JsongleElement {
     this.#syncForm();
   }
   get value(): string { return this.#value; }
-  @property({ type: Boolean, reflect: true }) accessor required = false;
-  @property({ type: Boolean, reflect: true }) accessor disabled = false;
-  @property({ reflect: true }) accessor call = '';
-  @property({ reflect: true }) accessor connection = '';
-  @property() accessor placeholder = '';
-  @property({ attribute: 'with-keypad', type: Boolean, reflect: true }) accessor withKeypad = false;
-  @property({ attribute: 'with-history', type: Boolean, reflect: true }) accessor withHistory = false;
+  @property({ type: Boolean, reflect: true }) required = false;
+  @property({ type: Boolean, reflect: true }) disabled = false;
+  @property({ reflect: true }) call = '';
+  @property({ reflect: true }) connection = '';
+  @property() placeholder = '';
+  @property({ attribute: 'with-keypad', type: Boolean, reflect: true }) withKeypad = false;
+  @property({ attribute: 'with-history', type: Boolean, reflect: true }) withHistory = false;
 
   readonly #clients = new ClientController(this, (client) => this.#clientChanged(client));
   #unsubscribe: (() => void) | null = null;
@@ -390,7 +389,7 @@ export class JsongleDialer extends JsongleElement {
       <div part="base">
         <label part="label" for="input">${this.t('dialer.input')}</label>
         <input id="input" part="input" type="text" autocomplete="off" spellcheck="false" autocapitalize="off"
-          .value=${live(this.value ?? '')} placeholder=${this.placeholder || this.t('dialer.placeholder')}
+          .value=${this.value ?? ''} placeholder=${this.placeholder || this.t('dialer.placeholder')}
           ?required=${this.required} ?disabled=${disabled}
           aria-invalid=${error ? 'true' : 'false'} aria-describedby=${error ? 'error' : nothing}
           @input=${this.#onInput} @keydown=${this.#onKeydown} />

@@ -1,14 +1,14 @@
 // The base of every element: translations (`lang`), custom states, typed event dispatch.
 import { LitElement } from 'lit';
 import { property } from 'lit/decorators.js';
-import { translate, type TranslationKey } from '../translations/index.ts';
+import { onTranslationChange, translate, type TranslationKey } from '../translations/index.ts';
 
 export class JsongleElement extends LitElement {
   /**
    * The language of the texts (`en`, `fr`…). Read from the `lang` attribute of the element, else of
    * its nearest ancestor, else of the document; English when there is no table for it.
    */
-  @property({ attribute: 'lang' }) accessor language = '';
+  @property({ attribute: 'lang' }) language = '';
 
   protected readonly internals: ElementInternals;
 
@@ -35,7 +35,15 @@ export class JsongleElement extends LitElement {
       }
     }
     super.connectedCallback();
+    this.#stopTranslations = onTranslationChange(() => this.requestUpdate());
   }
+
+  override disconnectedCallback() {
+    super.disconnectedCallback();
+    this.#stopTranslations?.();
+  }
+
+  #stopTranslations?: () => void;
 
   /** The language actually used. */
   get locale(): string {

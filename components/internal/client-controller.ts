@@ -1,13 +1,12 @@
 // Finds the JSONgle client of an element, in this order:
 //   1. its own `client` property (set by the page);
 //   2. its `connection="id"` attribute: the <jsongle-connection> (or anything with a `client`) of that id;
-//   3. the nearest ancestor <jsongle-connection>, through @lit/context.
+//   3. the nearest ancestor <jsongle-connection> (components/internal/context.ts).
 // It calls `onChange(client, previous)` whenever the answer changes, with `null` while the host is
 // disconnected: hosts subscribe to the client there and unsubscribe from the previous one.
-import { ContextConsumer } from '@lit/context';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { JSONgle } from '../../src/client.ts';
-import { clientContext } from './context.ts';
+import { clientProvider } from './context.ts';
 
 export interface ClientHost extends ReactiveControllerHost, HTMLElement {
   /** The id of a <jsongle-connection>, from the `connection` attribute ('' when unset). */
@@ -17,7 +16,6 @@ export interface ClientHost extends ReactiveControllerHost, HTMLElement {
 export class ClientController implements ReactiveController {
   readonly #host: ClientHost;
   readonly #onChange: (client: JSONgle | null, previous: JSONgle | null) => void;
-  readonly #consumer: ContextConsumer<typeof clientContext, ClientHost>;
   #explicit: JSONgle | null = null;
   #current: JSONgle | null = null;
   #connected = false;
@@ -25,7 +23,6 @@ export class ClientController implements ReactiveController {
   constructor(host: ClientHost, onChange: (client: JSONgle | null, previous: JSONgle | null) => void) {
     this.#host = host;
     this.#onChange = onChange;
-    this.#consumer = new ContextConsumer(host, { context: clientContext, subscribe: true, callback: () => this.refresh() });
     host.addController(this);
   }
 
@@ -69,13 +66,12 @@ export class ClientController implements ReactiveController {
       const target = (root.getElementById?.(id) ?? document.getElementById(id)) as { client?: JSONgle | null } | null;
       return target?.client ?? null;
     }
-    return this.#consumer.value ?? null;
+    return clientProvider(this.#host)?.client ?? null;
   }
 
-  // A <jsongle-connection> changed state or client: the one named by `connection` may be it.
-  #onConnectionChange = () => {
-    if (this.#host.connection) this.refresh();
-  };
+  // A <jsongle-connection> changed state or client: it may be the one named by `connection`, or
+  // the ancestor this host gets its client from.
+  #onConnectionChange = () => this.refresh();
 }
 
 /** Subscribes `handlers` to `client`; returns the function that unsubscribes them all. */

@@ -1,17 +1,25 @@
-// The translation tables and the lookup every element uses. Pages may add languages with
-// registerTranslation('de', { ...en, ... }) — any missing key falls back to English.
+// The translation tables and the lookup every element uses. English is built in; pages add other
+// languages with registerTranslation('fr', fr) (components/translations/fr.ts, shipped as its own
+// module so the CDN bundle stays small) or their own table — any missing key falls back to English.
 import { en, type Translation, type TranslationKey } from './en.ts';
-import { fr } from './fr.ts';
 
-export { en, fr };
+export { en };
 export type { Translation, TranslationKey };
 
-const tables = new Map<string, Partial<Translation>>([['en', en], ['fr', fr]]);
+const tables = new Map<string, Partial<Translation>>([['en', en]]);
+const listeners = new Set<() => void>();
 
-/** Adds (or extends) the table for `lang` (`de`, `pt-BR`…). */
+/** Adds (or extends) the table for `lang` (`de`, `pt-BR`…); elements already shown re-render. */
 export function registerTranslation(lang: string, table: Partial<Translation>) {
   const key = lang.toLowerCase();
   tables.set(key, { ...tables.get(key), ...table });
+  for (const listener of listeners) listener();
+}
+
+/** Calls `listener` after every registerTranslation(); returns the function that stops it. */
+export function onTranslationChange(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
 }
 
 /** The table for a BCP 47 tag: exact match, then its primary language, then English. */

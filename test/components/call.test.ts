@@ -1,11 +1,14 @@
 // <jsongle-call>: two elements in one page calling each other with real WebRTC (fake devices).
 import { expect, fixture, html } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
-import '../../components/index.ts';
+import { registerTranslation } from '../../components/index.ts';
+import { fr } from '../../components/translations/fr.ts';
 import type { JsongleCall } from '../../components/call/call.ts';
 import {
   action, callMessage, clientPair, nextEvent, overrideGetUserMedia, received, scriptedPeer, until, within,
 } from '../media/helpers.ts';
+
+registerTranslation('fr', fr); // French is not built in: pages opt in
 
 const part = (el: HTMLElement, name: string) => el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
 const text = (el: HTMLElement, name: string) => part(el, name)?.textContent?.trim() ?? '';
@@ -320,6 +323,17 @@ describe('<jsongle-call>', () => {
     const end = nextEvent(el, 'jsongle-call-end');
     el.hangup();
     expect((await end).detail.reason).to.equal('retracted');
+  });
+
+  it('speaks English for a language it has no table for, and re-renders when one is registered', async () => {
+    const { alice, close } = clientPair();
+    cleanups.push(close);
+    const el = await fixture<JsongleCall>(html`<jsongle-call lang="de-AT" to="bob" .client=${alice}></jsongle-call>`);
+    expect(text(el, 'state')).to.equal('No call');
+    registerTranslation('de', { 'call.idle': 'Kein Anruf' });
+    await el.updateComplete;
+    expect(text(el, 'state')).to.equal('Kein Anruf');
+    expect(text(el, 'start')).to.equal('Call bob'); // a key the table lacks: English
   });
 
   it('speaks French with lang="fr"', async () => {
