@@ -10,8 +10,12 @@ const MAX_RID = 256;
 
 const namespaceOf = (kind: RoomKind) => (kind === 'muc' ? 'muc' : 'room');
 
-/** Tells each of `peers` that `member` joined or left `room`. */
+/**
+ * Tells each of `peers` that `member` joined or left `room`. Membership is per user: a user in the
+ * room from several connections (tabs, devices) joins with the first and leaves with the last.
+ */
 export function announce(ctx: Context, room: Room, peers: Iterable<Peer>, member: Peer, event: 'joined' | 'left') {
+  for (const p of room.members.values()) if (p !== member && p.uid === member.uid) return;
   const description = { member: { uid: member.uid, dn: member.dn }, rid: room.rid };
   for (const p of peers) {
     ctx.stats.relay(ACTION.EVENT);
@@ -46,8 +50,8 @@ export async function onServerRequest(ctx: Context, client: Client, m: JsongleMe
   const kind: RoomKind = j.query === QUERY.MUC_JOIN ? 'muc' : 'room';
   const out = await ctx.registry.join(rid, kind, client, { maxMembers: ctx.config.maxMucMembers, maxRoomsPerUser: ctx.config.maxRoomsPerUser });
   if (!out.ok) return refuse(ctx, client, m, out.code, out.details);
-  // One entry per member, even when a user is in the room from two connections.
-  const members = new Map(out.others.map((p) => [p.uid, { uid: p.uid, dn: p.dn }]));
+  // The other users: one entry each, even when a user is in the room from two connections.
+  const members = new Map(out.others.filter((p) => p.uid !== client.uid).map((p) => [p.uid, { uid: p.uid, dn: p.dn }]));
   result(ctx, client, m, { members: [...members.values()], rid });
   if (!out.already) announce(ctx, out.room, out.others, client, 'joined');
 }

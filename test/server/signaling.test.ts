@@ -247,6 +247,27 @@ describe('multi-user rooms', () => {
     assert.deepEqual((await c.quiet()).filter((m) => m.id === 'ack-1'), []);
   });
 
+  test('a user in a room from two connections joins with the first and leaves with the last', async () => {
+    const server = await startServer();
+    const ben = await Raw.registered(server, 'ben');
+    const [tab1, tab2] = await Promise.all([Raw.registered(server, 'ann'), Raw.registered(server, 'ann')]);
+    await ben.request('muc-join', { rid: 'lobby' });
+    await tab1.request('muc-join', { rid: 'lobby' });
+    assert.equal((await ben.next((m) => m.jsongle.event === 'joined')).jsongle.description.member.uid, 'ann');
+    // The second tab: the members are the other users (not ann herself), and nobody hears ann join again.
+    assert.deepEqual((await tab2.request('muc-join', { rid: 'lobby' })).jsongle.description.members, [{ uid: 'ben', dn: 'ben' }]);
+    tab1.ws.close();
+    await tab1.closed;
+    assert.deepEqual([...(await ben.quiet()), ...(await tab1.quiet(0)), ...(await tab2.quiet(0))].map((m) => m.jsongle.event).filter(Boolean), []);
+    // Still in the room through tab2: messages reach ann there.
+    const msg = text('ben', 'lobby', 'still here?', 'muc');
+    ben.send(msg);
+    assert.equal((await tab2.next((m) => m.id === msg.id)).from, 'lobby/ben');
+    tab2.ws.close();
+    const left = await ben.next((m) => m.jsongle.event === 'left');
+    assert.deepEqual(left.jsongle.description, { member: { uid: 'ann', dn: 'ann' }, rid: 'lobby' });
+  });
+
   test('core clients chat in a muc room', async () => {
     const server = await startServer();
     const alice = await connectClient(server, 'alice');
