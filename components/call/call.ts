@@ -51,7 +51,7 @@ let placing: JsongleCall | null = null;
  * @prop {Call | null} currentCall - The Call object shown (read-only).
  * @prop {MutedState} localMuted - What this side has muted (read-only).
  * @prop {MutedState} remoteMuted - What the peer has muted (read-only).
- * @prop {RTCIceServer[]} iceServers - STUN/TURN servers (the `ice-servers` attribute).
+ * @prop {RTCIceServer[]} iceServers - STUN/TURN servers; as the `ice-servers` attribute, JSON: `[{"urls":"turn:turn.example.com","username":"u","credential":"p"}]`.
  * @prop {MediaConstraintsOptions} constraints - Extra getUserMedia constraints: `{ audio?: {...}, video?: { width, height, deviceId… } }`.
  *
  * @fires {JsongleIncomingCallEvent} jsongle-incoming-call - `{ call, from, media }`, cancelable: cancel it to handle the call yourself.

@@ -81,7 +81,7 @@ const isEntry = (e: any): e is HistoryEntry =>
  * @attr lang - The language of the texts (`en`, `fr`).
  *
  * @prop {JSONgle | null} client - The JSONgle client (for the history and to find the `<jsongle-call>` of the same connection).
- * @prop {string} value - The user id or room typed.
+ * @prop {string} value - The user id or room typed (the `value` attribute gives only the initial one).
  * @prop {readonly HistoryEntry[]} history - The recent calls, newest first (read-only).
  * @prop {HTMLFormElement | null} form - The form of the element (read-only).
  * @prop {ValidityState} validity - Its validity (read-only).
