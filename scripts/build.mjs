@@ -3,13 +3,7 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { minifyTemplatesPlugin } from './minify-templates.mjs';
-
-const common = { bundle: true, format: 'esm', target: 'es2022', minify: true, sourcemap: true, legalComments: 'none', logLevel: 'warning', plugins: [minifyTemplatesPlugin()] };
-
-/** The CDN file's budget (issue 6): lit + core + media + the four elements, gzip. */
-const CDN_BUDGET = 25 * 1024;
-const CDN = 'dist/jsongle-elements.min.js';
+import { CDN, CDN_BUDGET, cdnOptions, common } from './bundles.mjs';
 
 const bundles = [
   // The DOM-free core and its transports for npm users: dependencies stay imports (npm installs and
@@ -20,7 +14,7 @@ const bundles = [
   // eventemitter3 and uuid stay imports.
   { entryPoints: ['components/index.ts'], outfile: 'dist/index.js', platform: 'browser', packages: 'external' },
   // The same, self-contained (lit included), for a <script type="module"> from a CDN.
-  { entryPoints: ['components/index.ts'], outfile: CDN, platform: 'browser' },
+  cdnOptions,
   // French, on demand: `registerTranslation('fr', fr)`. A plain table, no imports.
   { entryPoints: ['components/translations/fr.ts'], outfile: 'dist/translations/fr.js', platform: 'neutral' },
   // `jsongle-elements/server`: createServer() for programs that embed the server.
