@@ -82,7 +82,11 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     this.#pending = new PendingRequests(() => this.#timeout);
     this.#transport.receive({
       message: (data) => this.#receive(data),
-      state: (state) => this.#safely(() => this.emit('connectionstatechanged', state)),
+      state: (state) => {
+        // Registration belongs to a connection: a lost one needs a new hello (and `registered`).
+        if (state !== 'open') this.#registered = false;
+        this.#safely(() => this.emit('connectionstatechanged', state));
+      },
     });
   }
 

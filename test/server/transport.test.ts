@@ -87,6 +87,52 @@ test('reconnects after the server restarts on the same port; messages sent meanw
   }
 });
 
+test('an active call outlives a signaling restart: mute and hang-up still reach the peer', async () => {
+  const first = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'none' });
+  let second: JsongleServer | undefined;
+  try {
+    const quick = { backoff: { base: 60, cap: 200 } };
+    const alice = await connectClient(first, 'alice', 'Alice', quick);
+    const bob = await connectClient(first, 'bob', 'Bob', quick);
+    const incoming = waitFor(bob, 'call');
+    const call = alice.call('bob', 'audio');
+    const [bobCall] = await incoming;
+    if (bobCall.state !== 'ringing') await waitFor(bob, 'callstatechanged');
+    const needed = waitFor(alice, 'offerneeded');
+    bob.proceed();
+    await needed;
+    const offered = waitFor(bob, 'offerreceived');
+    alice.sendOffer({ type: 'offer', sdp: 'v=0\r\n' });
+    await offered;
+    const answered = waitFor(alice, 'offerreceived');
+    bob.sendOffer({ type: 'answer', sdp: 'v=0\r\n' });
+    await answered;
+    const active = waitFor(alice, 'callstatechanged', (_c, ch) => ch.reason === 'is-active-both-side');
+    alice.setAsActive();
+    bob.setAsActive();
+    await active;
+
+    // The server goes away (its call records with it) and comes back; the media, peer to peer,
+    // would not notice: the call must go on.
+    await first.close();
+    await until(() => !alice.registered && !bob.registered, 2000, 'registration lost with the connection');
+    second = await createServer({ port: first.port, host: '127.0.0.1', logLevel: 'none' });
+    await until(() => alice.registered && bob.registered, 5000, 'both registered again');
+    assert.equal(call.state, 'active');
+    assert.equal(bobCall.state, 'active');
+    const muted = waitFor(bob, 'callmuted');
+    alice.muteAudio();
+    assert.deepEqual(bobCall.remoteMuted, (await muted, { audio: true, video: false }));
+    const ended = waitFor(bob, 'callended');
+    alice.end();
+    await ended;
+    assert.equal(bobCall.reason, 'terminated');
+  } finally {
+    await first.close();
+    await second?.close();
+  }
+});
+
 test('default backoff: the first retry comes 0.5–1.5 s after the loss; close() stops retrying', async () => {
   const server = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'none' });
   const { gate, WebSocket: Gated } = gated();
