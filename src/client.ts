@@ -82,11 +82,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     this.#pending = new PendingRequests(() => this.#timeout);
     this.#transport.receive({
       message: (data) => this.#receive(data),
-      state: (state) => {
-        // Registration belongs to a connection: a lost one needs a new hello (and `registered`).
-        if (state !== 'open') this.#registered = false;
-        this.#safely(() => this.emit('connectionstatechanged', state));
-      },
+      state: (state) => this.#safely(() => this.emit('connectionstatechanged', state)),
     });
   }
 
