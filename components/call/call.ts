@@ -39,8 +39,8 @@ let placing: JsongleCall | null = null;
  * @attr without-controls - Hides the built-in buttons (the `controls` slot stays).
  * @attr connection - The id of the `<jsongle-connection>` to use, when it is not an ancestor.
  * @attr ice-servers - STUN/TURN servers as JSON: `[{"urls":"turn:turn.example.com","username":"u","credential":"p"}]`.
- * @attr audio-input - The deviceId of the microphone to use.
- * @attr video-input - The deviceId of the camera to use.
+ * @attr audio-input - The deviceId of the microphone to use; changed during a call, the call moves to it.
+ * @attr video-input - The deviceId of the camera to use; changed during a call, the call moves to it.
  * @attr lang - The language of the texts (`en`, `fr`).
  *
  * @prop {JSONgle | null} client - The JSONgle client in use; set it to use a client built by the page.
@@ -237,6 +237,13 @@ export class JsongleCall extends JsongleElement {
 
   protected override willUpdate(changed: PropertyValues<this>) {
     if (changed.has('connection')) this.#clients.refresh();
+    // A device chosen during a call: the call moves to it (a failure keeps the old one, and says why).
+    const session = this.#session;
+    if (session && !session.isClosed && this.hasUpdated) {
+      const { constraints } = this.#mediaOptions();
+      if (changed.has('audioInput')) session.switchDevice('audio', constraints).catch((e) => this.#fail(e));
+      if (changed.has('videoInput') && this.#call?.media !== 'audio') session.switchDevice('video', constraints).catch((e) => this.#fail(e));
+    }
   }
 
   protected override updated(changed: PropertyValues<this>) {

@@ -117,6 +117,26 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
     return muted;
   }
 
+  /**
+   * Moves one kind of media to another device mid-call (a headset plugged in, another camera):
+   * opens it, swaps the track the peer receives (replaceTrack: no renegotiation) and stops the
+   * old one; the mute state carries over. A refused or missing device rejects with the media error
+   * and leaves the call on the device it had.
+   */
+  async switchDevice(kind: DeviceKind, constraints: MediaConstraintsOptions = {}): Promise<void> {
+    const local = await this.ready;
+    const old = local.getTracks().find((t) => t.kind === kind);
+    if (!old || this.#finished) throw new JsongleError('invalid-state', `switchDevice(): the call has no ${kind} in progress`, { sid: this.call.id });
+    const [track] = (await openDevices([kind], constraints, this.call.id)).getTracks();
+    if (this.#finished) return track.stop();
+    track.enabled = old.enabled;
+    await this.pc.getSenders().find((sender) => sender.track === old)?.replaceTrack(track);
+    local.removeTrack(old);
+    local.addTrack(track);
+    old.stop();
+    this.emit('localstream', local);
+  }
+
   /** Ends the call if it is still going (retract, decline or terminate) and releases everything. */
   close(): Promise<MediaSummary> {
     if (!this.call.ended && this.client.currentCall === this.call) {

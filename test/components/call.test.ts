@@ -325,6 +325,41 @@ describe('<jsongle-call>', () => {
     expect((await end).detail.reason).to.equal('retracted');
   });
 
+  it('moves a call in progress to another microphone, keeping its mute state; a missing device keeps the old one', async () => {
+    const mics = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'audioinput' && d.deviceId && d.deviceId !== 'default');
+    expect(mics.length, 'the fake devices include two microphones').to.be.greaterThan(1);
+    const { a, b } = await twoCalls('audio');
+    a.audioInput = mics[0].deviceId;
+    await a.updateComplete;
+    b.autoAnswer = true;
+    a.call();
+    await Promise.all([active(a), active(b)]);
+    const sender = () => a.mediaSession!.pc.getSenders().find((s) => s.track?.kind === 'audio')!;
+    const first = sender().track!;
+    expect(first.getSettings().deviceId).to.equal(mics[0].deviceId);
+    a.toggleAudio(); // muted before the switch: still muted after it
+
+    a.audioInput = mics[1].deviceId;
+    await until(() => sender().track !== first, 5000, 'the sender carries the new microphone');
+    const second = sender().track!;
+    expect(second.getSettings().deviceId).to.equal(mics[1].deviceId);
+    expect(second.enabled).to.equal(false);
+    expect(first.readyState).to.equal('ended');
+    expect(a.localStream!.getAudioTracks()).to.deep.equal([second]);
+    expect(a.state).to.equal('active');
+    a.toggleAudio();
+    const before = (await received(b.mediaSession!.pc)).audioPackets;
+    await until(async () => (await received(b.mediaSession!.pc)).audioPackets > before + 10, 5000, 'audio from the new microphone reaches bob');
+
+    const error = nextEvent(a, 'jsongle-error');
+    a.audioInput = 'no-such-microphone';
+    expect((await error).detail.error.detail).to.include({ device: 'microphone', reason: 'overconstrained' });
+    expect(sender().track).to.equal(second);
+    expect(second.readyState).to.equal('live');
+    expect(a.state).to.equal('active');
+    a.hangup();
+  });
+
   it('speaks English for a language it has no table for, and re-renders when one is registered', async () => {
     const { alice, close } = clientPair();
     cleanups.push(close);
