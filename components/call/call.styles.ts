@@ -25,7 +25,9 @@ export const callStyles = css`
     background: var(--jsongle-call-video-background, #24292f);
     overflow: hidden;
   }
-  :host([media='audio']) [part='stage'] { aspect-ratio: auto; padding: 1.5rem 0; }
+  /* By the media of the call shown, not the media attribute (calls placed): a video call answered
+     by an element left at media="audio" keeps its fixed stage, so the buttons never move. */
+  [part='stage'].audio { aspect-ratio: auto; padding: 1.5rem 0; }
   [part='remote-video'] {
     width: 100%;
     height: 100%;

@@ -443,7 +443,7 @@ export class JsongleCall extends JsongleElement {
     const canStart = !live && !!this.to && !!this.#clients.client;
     return html`
       <section part="base" aria-label=${this.t('call.label')}>
-        <div part="stage">
+        <div part="stage" class=${video ? 'video' : 'audio'}>
           ${video && live
             ? html`<video part="remote-video" autoplay playsinline aria-label=${this.t('call.remote.video', { name })} .srcObject=${remote}></video>`
             : html`<div part="avatar" aria-hidden="true">${initials(name)}</div>`}

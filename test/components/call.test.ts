@@ -71,6 +71,11 @@ describe('<jsongle-call>', () => {
     expect(seenA).to.include.members(['new', 'ringing', 'proceeded', 'offering', 'active']);
     expect(seenA.indexOf('ringing')).to.be.below(seenA.indexOf('active'));
 
+    // B has no media attribute (audio, for the calls it places) yet shows this video call on the
+    // fixed video stage: the buttons do not move when the remote resolution changes.
+    expect(b.media).to.equal('audio');
+    for (const el of [a, b]) expect(getComputedStyle(part(el, 'stage')!).aspectRatio).to.equal('4 / 3');
+
     // The remote <video> shows B's camera at A and A's at B: frames decoded, audio packets in.
     for (const el of [a, b]) {
       await el.updateComplete;
