@@ -241,6 +241,30 @@ callEl.addEventListener('jsongle-error', (e) => {
   notify(advice[reason] ?? `The ${what} could not be opened.`);
 });
 
+// ---- devices -----------------------------------------------------------------------------------
+
+// Microphone and camera pickers: the call element's audio-input / video-input properties. Device
+// names only appear once the page may use the devices (after the first call starts), so the lists
+// are filled again then, and whenever a device is plugged in or out.
+const pickers = { audioinput: $<HTMLSelectElement>('microphone'), videoinput: $<HTMLSelectElement>('camera') };
+
+async function listDevices() {
+  const devices = (await navigator.mediaDevices?.enumerateDevices?.().catch(() => [])) ?? [];
+  for (const [kind, select] of Object.entries(pickers)) {
+    const current = kind === 'audioinput' ? callEl.audioInput : callEl.videoInput;
+    const list = devices.filter((d) => d.kind === kind && d.deviceId);
+    const noun = kind === 'audioinput' ? 'Microphone' : 'Camera';
+    select.replaceChildren(...list.map((d, i) => new Option(d.label || `${noun} ${i + 1}`, d.deviceId, false, d.deviceId === current)));
+  }
+  $('devices').hidden = devices.every((d) => !d.deviceId);
+}
+
+pickers.audioinput.addEventListener('change', () => { callEl.audioInput = pickers.audioinput.value; });
+pickers.videoinput.addEventListener('change', () => { callEl.videoInput = pickers.videoinput.value; });
+navigator.mediaDevices?.addEventListener?.('devicechange', () => void listDevices());
+callEl.addEventListener('jsongle-call-change', (e) => { if (e.detail.state === 'active') void listDevices(); });
+void listDevices();
+
 // ---- chat --------------------------------------------------------------------------------------
 
 const chats = new Map<string, JsongleChat>();

@@ -7,7 +7,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import type { JsongleServer } from '../../server/index.ts';
 import {
   cleanup, clickPart, closePages, inbound, launchBrowser, openPage, prepareDemo, parseMetrics, partText, signIn,
-  signInAndWait, startServer, typeInPart, until, untilMediaFlows,
+  signInAndWait, startServer, typeInPart, until, untilMediaFlows, WAIT,
 } from './helpers.ts';
 
 const chatOf = (uid: string) => `#chats jsongle-chat[with="${uid}"]`;
@@ -77,6 +77,19 @@ describe('demo page with the signaling server', { timeout: 180_000 }, () => {
     const [statsA, statsB] = [await inbound(a.page), await inbound(b.page)];
     t.diagnostic(`dial → active on both sides: ${activeAt - dialAt} ms (answer → active: ${activeAt - answeredAt} ms); frames decoded alice/bob ${statsA.framesDecoded}/${statsB.framesDecoded}, audio packets ${statsA.audioPackets}/${statsB.audioPackets} (${flowingAt - activeAt} ms after active)`);
     assert.equal(await partText(a.page, '#call', 'name'), 'bob');
+
+    // The page's microphone picker moves the call to another microphone, and audio still flows.
+    const mics = await a.page.$$eval('#microphone option', (options) => options.map((o) => (o as HTMLOptionElement).value));
+    assert.ok(mics.length > 1, `the picker lists the fake microphones (${mics.length})`);
+    const other = mics.at(-1)!;
+    await a.page.select('#microphone', other);
+    await until(a.page, 'alice on the other microphone', (id) => (document.getElementById('call') as any).mediaSession.pc.getSenders()
+      .some((s: RTCRtpSender) => s.track?.kind === 'audio' && s.track.getSettings().deviceId === id), other);
+    const packets = (await inbound(b.page)).audioPackets;
+    for (const deadline = Date.now() + WAIT; (await inbound(b.page)).audioPackets <= packets + 10;) {
+      assert.ok(Date.now() < deadline, 'bob still hears alice after the switch');
+      await new Promise((r) => setTimeout(r, 100));
+    }
 
     // A mutes the microphone; B is told.
     await clickPart(a.page, '#call', 'mute-audio');
