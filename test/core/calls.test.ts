@@ -1,7 +1,7 @@
 // Whole calls between two real clients over the in-memory pair (and a three-party switch for busy).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ANSWER, CANDIDATE, OFFER, action, connect, hub, once, pair, record, wire } from './helpers.ts';
+import { ANSWER, CANDIDATE, OFFER, action, connect, hub, negotiate, once, pair, record, wire } from './helpers.ts';
 
 const states = (log: [string, ...any[]][]) => log.filter(([e]) => e === 'callstatechanged').map(([, , ch]) => `${ch.state}${ch.reason ? `:${ch.reason}` : ''}`);
 
@@ -112,19 +112,7 @@ test('a call retracted while ringing ends both sides as retracted', async () => 
 
 test('a caller hanging up before it sees the call active retracts, and ends a callee that already is active', async () => {
   const { alice, bob } = pair();
-  const incoming = once(bob, 'call');
-  const call = alice.call('bob', 'audio');
-  const [calleeCall] = await incoming;
-  if (calleeCall.state !== 'ringing') await once(bob, 'callstatechanged');
-  const needed = once(alice, 'offerneeded');
-  bob.proceed();
-  await needed;
-  const offered = once(bob, 'offerreceived');
-  alice.sendOffer(OFFER);
-  await offered;
-  const answered = once(alice, 'offerreceived');
-  bob.sendOffer(ANSWER);
-  await answered;
+  const { callerCall: call, calleeCall } = await negotiate(alice, bob, 'bob', 'audio');
   bob.setAsActive(); // the callee's media connected first; the caller has not heard of it yet
   assert.equal(calleeCall.state, 'active');
   assert.equal(call.state, 'offering');

@@ -109,7 +109,8 @@ export const ANSWER = { type: 'answer' as const, sdp: 'v=0\r\no=- 3 4 IN IP4 127
 export const CANDIDATE = (n: number) => ({ candidate: `candidate:${n} 1 udp 2122260223 10.0.0.${n} 5000${n} typ host`, sdpMid: '0', sdpMLineIndex: 0 });
 
 /** Drives a whole call from `caller` to `callee` up to active on both sides, the way an application would. */
-export async function connect(caller: JSONgle, callee: JSONgle, to: string, media: 'audio' | 'video' = 'video') {
+/** A call from `caller` to `to`, answered by `callee`, up to the offer and answer exchanged. */
+export async function negotiate(caller: JSONgle, callee: JSONgle, to: string, media: 'audio' | 'video' = 'video') {
   const incoming = once(callee, 'call');
   const callerCall = caller.call(to, media);
   const [calleeCall] = await incoming;
@@ -123,6 +124,11 @@ export async function connect(caller: JSONgle, callee: JSONgle, to: string, medi
   const answered = once(caller, 'offerreceived');
   callee.sendOffer(ANSWER);
   await answered;
+  return { callerCall, calleeCall };
+}
+
+export async function connect(caller: JSONgle, callee: JSONgle, to: string, media: 'audio' | 'video' = 'video') {
+  const { callerCall, calleeCall } = await negotiate(caller, callee, to, media);
   const toCallee = once(callee, 'candidatereceived');
   const toCaller = once(caller, 'candidatereceived');
   caller.sendCandidate(CANDIDATE(1));

@@ -7,6 +7,7 @@ import { JSONgle } from '../../src/client.ts';
 import { backoffDelay } from '../../src/transport/backoff.ts';
 import { createWebSocketTransport } from '../../src/transport/websocket.ts';
 import { createServer, type JsongleServer } from '../../server/index.ts';
+import { connect } from '../core/helpers.ts';
 import { cleanup, connectClient, sleep, startServer, until, waitFor } from './helpers.ts';
 
 afterEach(cleanup);
@@ -94,27 +95,11 @@ test('an active call outlives a signaling restart: mute and hang-up still reach 
     const quick = { backoff: { base: 60, cap: 200 } };
     const alice = await connectClient(first, 'alice', 'Alice', quick);
     const bob = await connectClient(first, 'bob', 'Bob', quick);
-    const incoming = waitFor(bob, 'call');
-    const call = alice.call('bob', 'audio');
-    const [bobCall] = await incoming;
-    if (bobCall.state !== 'ringing') await waitFor(bob, 'callstatechanged');
-    const needed = waitFor(alice, 'offerneeded');
-    bob.proceed();
-    await needed;
-    const offered = waitFor(bob, 'offerreceived');
-    alice.sendOffer({ type: 'offer', sdp: 'v=0\r\n' });
-    await offered;
-    const answered = waitFor(alice, 'offerreceived');
-    bob.sendOffer({ type: 'answer', sdp: 'v=0\r\n' });
-    await answered;
-    const active = waitFor(alice, 'callstatechanged', (_c, ch) => ch.reason === 'is-active-both-side');
-    alice.setAsActive();
-    bob.setAsActive();
-    await active;
+    const { callerCall: call, calleeCall: bobCall } = await connect(alice, bob, 'bob', 'audio');
 
     // The server goes away (its call records with it) and comes back; the media, peer to peer,
-    // would not notice: the call must go on.
-    // Each reconnection starts with a new hello: `registered` fires again once it is answered.
+    // would not notice: the call must go on. Each reconnection starts with a new hello:
+    // `registered` fires again once it is answered.
     const back = Promise.all([waitFor(alice, 'registered', () => true, 5000), waitFor(bob, 'registered', () => true, 5000)]);
     await first.close();
     second = await createServer({ port: first.port, host: '127.0.0.1', logLevel: 'none' });
@@ -123,7 +108,8 @@ test('an active call outlives a signaling restart: mute and hang-up still reach 
     assert.equal(bobCall.state, 'active');
     const muted = waitFor(bob, 'callmuted');
     alice.muteAudio();
-    assert.deepEqual(bobCall.remoteMuted, (await muted, { audio: true, video: false }));
+    await muted;
+    assert.deepEqual(bobCall.remoteMuted, { audio: true, video: false });
     const ended = waitFor(bob, 'callended');
     alice.end();
     await ended;
