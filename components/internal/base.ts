@@ -11,6 +11,8 @@ export class JsongleElement extends LitElement {
   @property({ attribute: 'lang' }) language = '';
 
   protected readonly internals: ElementInternals;
+  /** Stops re-rendering on registerTranslation() (while disconnected). */
+  #stopTranslations?: () => void;
 
   /**
    * Plain accessors (not lit properties) that a framework may set before the element is defined
@@ -42,8 +44,6 @@ export class JsongleElement extends LitElement {
     super.disconnectedCallback();
     this.#stopTranslations?.();
   }
-
-  #stopTranslations?: () => void;
 
   /** The language actually used. */
   get locale(): string {
