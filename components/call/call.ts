@@ -238,11 +238,14 @@ export class JsongleCall extends JsongleElement {
   protected override willUpdate(changed: PropertyValues<this>) {
     if (changed.has('connection')) this.#clients.refresh();
     // A device chosen during a call: the call moves to it (a failure keeps the old one, and says why).
+    // (Checked first: this runs on every update, the call timer's each second included.)
+    const audio = changed.has('audioInput');
+    const video = changed.has('videoInput') && this.#call?.media !== 'audio';
     const session = this.#session;
-    if (session && !session.isClosed && this.hasUpdated) {
+    if ((audio || video) && session && !session.isClosed && this.hasUpdated) {
       const { constraints } = this.#mediaOptions();
-      if (changed.has('audioInput')) session.switchDevice('audio', constraints).catch((e) => this.#fail(e));
-      if (changed.has('videoInput') && this.#call?.media !== 'audio') session.switchDevice('video', constraints).catch((e) => this.#fail(e));
+      if (audio) session.switchDevice('audio', constraints).catch((e) => this.#fail(e));
+      if (video) session.switchDevice('video', constraints).catch((e) => this.#fail(e));
     }
   }
 
