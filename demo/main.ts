@@ -262,7 +262,7 @@ async function listDevices() {
 pickers.audioinput.addEventListener('change', () => { callEl.audioInput = pickers.audioinput.value; });
 pickers.videoinput.addEventListener('change', () => { callEl.videoInput = pickers.videoinput.value; });
 navigator.mediaDevices?.addEventListener?.('devicechange', () => void listDevices());
-callEl.addEventListener('jsongle-call-change', (e) => { if (e.detail.state === 'active') void listDevices(); });
+callEl.addEventListener('jsongle-call-change', (e) => { if (e.detail.state === 'active' && e.detail.previous !== 'active') void listDevices(); });
 void listDevices();
 
 // ---- chat --------------------------------------------------------------------------------------
