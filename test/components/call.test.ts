@@ -2,13 +2,11 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import { registerTranslation } from '../../components/index.ts';
-import { fr } from '../../components/translations/fr.ts';
+import './french.ts';
 import type { JsongleCall } from '../../components/call/call.ts';
 import {
   action, callMessage, clientPair, nextEvent, overrideGetUserMedia, received, scriptedPeer, until, within,
 } from '../media/helpers.ts';
-
-registerTranslation('fr', fr); // French is not built in: pages opt in
 
 const part = (el: HTMLElement, name: string) => el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
 const text = (el: HTMLElement, name: string) => part(el, name)?.textContent?.trim() ?? '';

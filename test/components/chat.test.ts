@@ -1,15 +1,13 @@
 // <jsongle-chat>: two (or three) chats in one page over the in-memory pair or the in-page relay.
 import { expect, fixture, html } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
-import { registerTranslation } from '../../components/index.ts';
-import { fr } from '../../components/translations/fr.ts';
+import '../../components/index.ts';
+import './french.ts';
 import type { JsongleChat } from '../../components/chat/chat.ts';
 import type { JSONgle } from '../../src/client.ts';
 import type { MemoryTransport } from '../../src/transport/memory.ts';
 import { clientPair, nextEvent, until } from '../media/helpers.ts';
 import { createRelay } from './relay.ts';
-
-registerTranslation('fr', fr); // French is not built in: pages opt in
 
 const part = (el: HTMLElement, name: string) => el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
 const parts = (el: HTMLElement, name: string) => [...el.shadowRoot!.querySelectorAll<HTMLElement>(`[part~="${name}"]`)];

@@ -1,13 +1,11 @@
 // <jsongle-connection>: building, providing and closing the client; and a whole call over a
 // BroadcastChannel, each side's <jsongle-call> finding its client through the connection.
 import { expect, fixture, html } from '@open-wc/testing';
-import { registerTranslation } from '../../components/index.ts';
-import { fr } from '../../components/translations/fr.ts';
+import '../../components/index.ts';
+import './french.ts';
 import type { JsongleCall } from '../../components/call/call.ts';
 import type { JsongleConnection } from '../../components/connection/connection.ts';
 import { clientPair, nextEvent, received, until } from '../media/helpers.ts';
-
-registerTranslation('fr', fr); // French is not built in: pages opt in
 
 const part = (el: HTMLElement, name: string) => el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
 const channelName = () => `wtr-${crypto.randomUUID()}`;

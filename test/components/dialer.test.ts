@@ -1,14 +1,12 @@
 // <jsongle-dialer>: dialing through a <jsongle-call>, validation, history, forms.
 import { expect, fixture, html } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
-import { registerTranslation } from '../../components/index.ts';
-import { fr } from '../../components/translations/fr.ts';
+import '../../components/index.ts';
+import './french.ts';
 import type { JsongleCall } from '../../components/call/call.ts';
 import type { HistoryEntry, JsongleDialer } from '../../components/dialer/dialer.ts';
 import type { JSONgle } from '../../src/client.ts';
 import { clientPair, nextEvent, until } from '../media/helpers.ts';
-
-registerTranslation('fr', fr); // French is not built in: pages opt in
 
 const part = (el: HTMLElement, name: string) => el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
 const parts = (el: HTMLElement, name: string) => [...el.shadowRoot!.querySelectorAll<HTMLElement>(`[part~="${name}"]`)];
