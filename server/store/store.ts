@@ -85,8 +85,10 @@ export interface MessageStore {
    * Stores one entry. Resolves once it is durable (the server then acks `server-received`: "stored").
    * Idempotent on (sender, id): a second append of the same pair writes nothing and resolves with the
    * first entry and `duplicate: true` (a client resends after a reconnect with the same id).
-   * Entries appended one after another get increasing `seq`s in that order, even when the backend
-   * batches several appends into one write. Rejects with a StoreError when it cannot store.
+   * Entries appended one after another get increasing `seq`s in that order, and their promises settle
+   * in that order, even when the backend batches several appends into one write (the server delivers
+   * a message when its append resolves: this keeps each sender's order). Rejects with a StoreError
+   * when it cannot store.
    */
   append(entry: NewEntry): Promise<Appended>;
 
@@ -109,9 +111,10 @@ export interface MessageStore {
   /**
    * Moves the delivery state of the message (sender, id) forward to `state` (never back), and for
    * `received` or `read` also marks it delivered to its recipient. Resolves with the entry as it now
-   * is, or undefined when no such message is stored.
+   * is, or undefined when no such message is stored. With `recipient`, only a message pending for that
+   * user is changed (a receipt counts only from the one the message was for).
    */
-  setState(sender: string, id: string, state: StoredState): Promise<StoredEntry | undefined>;
+  setState(sender: string, id: string, state: StoredState, recipient?: string): Promise<StoredEntry | undefined>;
 
   /** Deletes expired entries (bounded by `limit`); resolves with how many were deleted. */
   expire(query: ExpireQuery): Promise<number>;
