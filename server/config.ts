@@ -32,6 +32,12 @@ export interface ServerConfig {
   staticDirs: string[];
   /** Also export Node's process metrics (CPU, memory, event loop) on /metrics. */
   processMetrics: boolean;
+  /** Folder of the message store (SQLite file), created on start. */
+  dataDir: string;
+  /** Stored messages older than this many days are deleted. */
+  historyDays: number;
+  /** A conversation keeps at most this many stored messages (the newest). */
+  historyMaxPerConversation: number;
 }
 
 type Kind = 'int' | 'string' | 'list' | 'level';
@@ -55,6 +61,9 @@ export const DEFAULTS: ServerConfig = {
   logLevel: 'info',
   staticDirs: [],
   processMetrics: false,
+  dataDir: './data',
+  historyDays: 30,
+  historyMaxPerConversation: 10_000,
 };
 
 export const SETTINGS: Setting[] = [
@@ -72,6 +81,9 @@ export const SETTINGS: Setting[] = [
   { key: 'heartbeatInterval', env: 'JSONGLE_HEARTBEAT_INTERVAL', kind: 'int', min: 10, help: 'ms between pings; a connection missing one is terminated' },
   { key: 'helloTimeout', env: 'JSONGLE_HELLO_TIMEOUT', kind: 'int', min: 10, help: 'ms a connection has to complete the hello handshake' },
   { key: 'maxBufferedBytes', env: 'JSONGLE_MAX_BUFFERED_BYTES', kind: 'int', min: 65536, help: 'bytes queued for a slow peer before it is dropped' },
+  { key: 'dataDir', env: 'JSONGLE_DATA_DIR', kind: 'string', help: 'folder of the message store (SQLite), created on start' },
+  { key: 'historyDays', env: 'JSONGLE_HISTORY_DAYS', kind: 'int', min: 1, help: 'days stored messages are kept' },
+  { key: 'historyMaxPerConversation', env: 'JSONGLE_HISTORY_MAX_PER_CONVERSATION', kind: 'int', min: 1, help: 'stored messages kept per conversation (the newest)' },
   { key: 'logLevel', env: 'JSONGLE_LOG_LEVEL', kind: 'level', help: `log level: ${LOG_LEVELS.join(', ')}` },
 ];
 

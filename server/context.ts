@@ -6,12 +6,15 @@ import { ACTION, type Body, type IqBody, type JsongleMessage } from '../src/prot
 import type { ServerConfig } from './config.ts';
 import type { Stats } from './metrics.ts';
 import type { Peer, Registry } from './registry.ts';
+import type { MessageStore } from './store/store.ts';
 
 export interface Context {
   readonly config: ServerConfig;
   readonly registry: Registry;
   readonly stats: Stats;
   readonly log: Logger;
+  /** Stored messages: store-and-forward and history (see store/store.ts). */
+  readonly store: MessageStore;
   /** The server's JSONgle name. */
   readonly sn: string;
 }
@@ -21,6 +24,8 @@ export interface Client extends Peer {
   uid: string;
   dn: string;
   registered: boolean;
+  /** The socket closed: nothing sent to it arrives. */
+  readonly closed: boolean;
   /** The transaction of the hello request sent to this connection ('' once answered). */
   hello: string;
   /** Where the server's own messages to it go: its uid once registered, its provisional id before. */

@@ -13,12 +13,17 @@ import { announce } from './handlers/rooms.ts';
 import { httpHandler } from './http.ts';
 import { createMetrics, Stats } from './metrics.ts';
 import { MemoryRegistry, type Registry } from './registry.ts';
+import { startRetention } from './retention.ts';
 import { route } from './router.ts';
 import { CLOSE, Connection } from './socket.ts';
+import { SqliteStore } from './store/sqlite.ts';
+import type { MessageStore } from './store/store.ts';
 
 export type { ServerConfig } from './config.ts';
 export { configFromEnv, resolveConfig, helpText, DEFAULTS } from './config.ts';
 export { MemoryRegistry, type Registry } from './registry.ts';
+export type * from './store/store.ts';
+export { SqliteStore } from './store/sqlite.ts';
 
 export interface JsongleServer {
   /** The HTTP root, e.g. `http://127.0.0.1:8080` (the demo page, /healthz, /metrics). */
@@ -36,6 +41,10 @@ export interface JsongleServer {
 export interface ServerOptions extends Partial<ServerConfig> {
   /** Another registry backend (default: in memory). */
   registry?: Registry;
+  /** Another message store (default: SQLite in `dataDir`); the server closes it on close(). */
+  store?: MessageStore;
+  /** ms between two runs of the retention job (default 60000). */
+  retentionInterval?: number;
 }
 
 const sameToken = (given: string | null, expected: string) => {
@@ -54,12 +63,14 @@ function refuseUpgrade(socket: Socket, status: number) {
 }
 
 export async function createServer(options: ServerOptions = {}): Promise<JsongleServer> {
-  const { registry: custom, ...overrides } = options;
+  const { registry: custom, store: customStore, retentionInterval, ...overrides } = options;
   const config = resolveConfig(overrides);
   const log = new Logger('jsongle-server', config.logLevel);
   const registry = custom ?? new MemoryRegistry();
+  const store = customStore ?? new SqliteStore({ dir: config.dataDir });
   const stats = new Stats();
-  const ctx: Context = { config, registry, stats, log, sn: config.name };
+  const ctx: Context = { config, registry, stats, log, store, sn: config.name };
+  const retention = startRetention(ctx, retentionInterval);
   const connections = new Set<Connection>();
   const started = Date.now();
   let closing = false;
@@ -163,6 +174,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
       if (closing) return;
       closing = true;
       clearInterval(heartbeat);
+      retention.stop();
       for (const c of connections) c.close(CLOSE.GOING_AWAY, 'Server shutting down');
       // Give the close handshakes a moment, then cut what is left.
       const deadline = Date.now() + 1000;
@@ -172,6 +184,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
         http.close(() => resolve());
         http.closeAllConnections();
       });
+      await store.close().catch((e) => log.log('error', () => `closing the message store failed: ${(e as Error)?.message ?? e}`));
       log.log('info', () => 'closed');
     },
   };

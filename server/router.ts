@@ -5,6 +5,7 @@ import { ACTION, isCallAction, type CallBody, type IqBody, type JsongleMessage }
 import { refuse, sendError, type Client, type Context } from './context.ts';
 import { routeCall } from './handlers/calls.ts';
 import { HELLO, onHelloAnswer } from './handlers/hello.ts';
+import { HISTORY, onHistory } from './handlers/history.ts';
 import { relay } from './handlers/relay.ts';
 import { onServerRequest } from './handlers/rooms.ts';
 
@@ -32,6 +33,7 @@ function toServer(ctx: Context, client: Client, m: JsongleMessage): void | Promi
   switch (j.action) {
     case ACTION.IQ_GET:
     case ACTION.IQ_SET:
+      if (j.action === ACTION.IQ_GET && (j as IqBody).query === HISTORY) return onHistory(ctx, client, m as JsongleMessage<IqBody>);
       return onServerRequest(ctx, client, m as JsongleMessage<IqBody>);
     case ACTION.IQ_RESULT:
       if ((j as IqBody).query === HELLO) return onHelloAnswer(ctx, client, m as JsongleMessage<IqBody>);

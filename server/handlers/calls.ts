@@ -9,6 +9,7 @@ import { ACTION, INFO, type CallBody, type JsongleMessage } from '../../src/prot
 import { fromFor, resolve } from '../address.ts';
 import { deliver, fromServer, isoNow, refuse, type Client, type Context } from '../context.ts';
 import type { CallRecord, Peer } from '../registry.ts';
+import { missedCall } from './missed.ts';
 import { stamp } from './relay.ts';
 
 export const ANSWERED_ELSEWHERE = 'answered-elsewhere';
@@ -41,7 +42,12 @@ export function routeCall(ctx: Context, client: Client, m: JsongleMessage<CallBo
   if (record) return inCall(ctx, client, m, record);
   const route = resolve(ctx, client, m.to);
   if ('error' in route) return refuse(ctx, client, m, route.error, route.details);
-  if (route.peers.length === 0) return unreachable(ctx, client, j);
+  if (route.peers.length === 0) {
+    if (j.action === ACTION.PROPOSE && route.kind === 'user') {
+      missedCall(ctx, { sid: j.sid, initiator: j.initiator, responder: j.responder, caller: client.uid, callee: m.to, media: j.description?.media, reason: INFO.UNREACHABLE });
+    }
+    return unreachable(ctx, client, j);
+  }
   stamp(m);
   send(ctx, m, fromFor(route, client), route.peers);
   if (j.action !== ACTION.PROPOSE) return;
@@ -58,7 +64,10 @@ function inCall(ctx: Context, client: Client, m: JsongleMessage<CallBody>, r: Ca
     if (j.action === ACTION.PROPOSE) return refuse(ctx, client, m, ERROR_CODE.BAD_PARAMETERS, `Call ${j.sid} was already proposed`);
     stamp(m);
     send(ctx, m, fromFor(r.via, client), r.answered ? [r.answered] : r.targets);
-    if (ENDING.has(j.action)) ctx.registry.endCall(r.sid);
+    if (ENDING.has(j.action)) {
+      if (!r.answered) missed(ctx, r, j.action);
+      ctx.registry.endCall(r.sid);
+    }
     return;
   }
   if (!r.targets.has(client)) {
@@ -80,6 +89,13 @@ function inCall(ctx: Context, client: Client, m: JsongleMessage<CallBody>, r: Ca
   stamp(m);
   send(ctx, m, fromFor(r.via, client), [r.caller]);
   if (ENDING.has(j.action)) ctx.registry.endCall(r.sid);
+}
+
+/** A call to a user ended before anyone answered: the callee has missed it. */
+function missed(ctx: Context, r: CallRecord, reason: string) {
+  if (r.via.kind !== 'user') return;
+  const callee = [...r.targets][0]?.uid ?? r.responder;
+  missedCall(ctx, { sid: r.sid, initiator: r.initiator, responder: r.responder, caller: r.caller.uid, callee, reason });
 }
 
 /** `winner` proceeded or declined first: the other ringing connections are told to stop. */
@@ -104,11 +120,13 @@ export function dropCalls(ctx: Context, client: Client) {
     const r = ctx.registry.call(sid);
     if (!r) continue;
     if (client === r.caller || client === r.answered) {
+      if (!r.answered) missed(ctx, r, 'gone');
       ctx.registry.endCall(sid);
       continue;
     }
     ctx.registry.untarget(sid, client);
     if (!r.answered && r.targets.size === 0) {
+      missed(ctx, r, INFO.UNREACHABLE);
       ctx.registry.endCall(sid);
       const caller = r.caller as Client;
       unreachable(ctx, caller, { sid, initiator: r.initiator, responder: r.responder } as CallBody);

@@ -5,6 +5,7 @@ import { ERROR_CODE } from '../../src/protocol/codes.ts';
 import { ACTION, type IqBody, type JsongleMessage } from '../../src/protocol/messages.ts';
 import { VERSION } from '../../src/version.ts';
 import { sendError, type Client, type Context } from '../context.ts';
+import { deliverPending } from './messages.ts';
 
 export const HELLO = 'session-hello';
 const MAX_ID = 256;
@@ -42,4 +43,5 @@ export async function onHelloAnswer(ctx: Context, client: Client, m: JsongleMess
   client.hello = ''; // answered: nothing to keep per connection
   ctx.log.log('debug', () => `registered ${client.uid} on ${client.cid}`);
   client.send(JSON.stringify(ackMessage(ctx.sn, client.address, transaction, 'success')));
+  await deliverPending(ctx, client);
 }

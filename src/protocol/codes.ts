@@ -7,11 +7,15 @@ export const ERROR_CODE = {
   NOT_JSONGLE: 400002,
   ROOM_FULL: 403001,
   NOT_REGISTERED: 403002,
+  /** History of a conversation the requester is not in. */
+  NOT_A_PARTICIPANT: 403003,
   QUERY_NOT_FOUND: 404001,
   NOT_A_MEMBER: 404002,
   NO_OTHER_MEMBER: 404003,
   ACTION_NOT_ALLOWED: 405001,
   RATE_LIMITED: 429001,
+  /** The message store failed (disk full, store unreachable): the message was not stored. */
+  STORE_UNAVAILABLE: 503001,
 } as const;
 export type ErrorCodeNumber = (typeof ERROR_CODE)[keyof typeof ERROR_CODE];
 

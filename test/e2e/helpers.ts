@@ -1,7 +1,7 @@
 // End-to-end helpers: Debian's Chromium driven by puppeteer-core (fake camera and microphone), the
 // real signaling server or a static-only HTTP server, and the demo pages built into dist/demo.
 // Every wait is bounded; cleanup() closes what was opened even when a test failed half-way.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -82,8 +82,9 @@ export async function launchBrowser(): Promise<Browser> {
 
 /** The real signaling server on a random port, serving the built demo. */
 export async function startServer(): Promise<JsongleServer> {
-  const server = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'none', staticDirs });
-  cleanups.push(() => server.close());
+  const dataDir = mkdtempSync(join(tmpdir(), 'jsongle-e2e-'));
+  const server = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'none', staticDirs, dataDir });
+  cleanups.push(async () => { await server.close(); rmSync(dataDir, { recursive: true, force: true }); });
   return server;
 }
 

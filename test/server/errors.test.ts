@@ -109,8 +109,9 @@ describe('every error code from a real client action', () => {
   test('404003: a message nobody can receive; a call nobody can receive ends unreachable', async () => {
     const server = await startServer();
     const a = await connectClient(server, 'a');
+    // A message to a user who is offline is stored for them (store.test.ts); to oneself, nobody has it.
     const refused = errorCode(a, ERROR_CODE.NO_OTHER_MEMBER);
-    a.send('ghost', 'anyone?');
+    a.send('a', 'anyone?');
     await refused;
     await a.request(a.server, 'session-join', { rid: 'alone' });
     const alone = errorCode(a, ERROR_CODE.NO_OTHER_MEMBER);

@@ -1,5 +1,8 @@
 // Server test helpers: a real server on 127.0.0.1 (random port), core clients over the WebSocket
 // transport with the `ws` package, and raw sockets to script exactly what goes on the wire.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { JSONgle } from '../../src/client.ts';
 import type { JsongleEvents } from '../../src/events.ts';
@@ -18,8 +21,15 @@ export async function cleanup() {
   }
 }
 
+/** A fresh folder (removed at cleanup): the message store of one test's server. */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'jsongle-test-'));
+  cleanups.unshift(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 export async function startServer(options: ServerOptions = {}): Promise<JsongleServer> {
-  const server = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'none', ...options });
+  const server = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'none', dataDir: tempDir(), ...options });
   cleanups.push(() => server.close());
   return server;
 }

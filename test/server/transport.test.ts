@@ -8,7 +8,7 @@ import { backoffDelay } from '../../src/transport/backoff.ts';
 import { createWebSocketTransport } from '../../src/transport/websocket.ts';
 import { createServer, type JsongleServer } from '../../server/index.ts';
 import { connect } from '../core/helpers.ts';
-import { cleanup, connectClient, sleep, startServer, until, waitFor } from './helpers.ts';
+import { cleanup, connectClient, sleep, startServer, tempDir, until, waitFor } from './helpers.ts';
 
 afterEach(cleanup);
 
@@ -55,7 +55,8 @@ test('messages sent before the hello is answered wait for it, then go in order',
 });
 
 test('reconnects after the server restarts on the same port; messages sent meanwhile arrive once, in order', async () => {
-  const first = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'none' });
+  const dataDir = tempDir();
+  const first = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'none', dataDir });
   const port = first.port;
   let second: JsongleServer | undefined;
   try {
@@ -72,7 +73,7 @@ test('reconnects after the server restarts on the same port; messages sent meanw
     gate.open = false; // alice stays away until bob is back, so that her queue has someone to reach
     for (let i = 1; i <= 5; i++) alice.send('bob', `while down ${i}`);
 
-    second = await createServer({ port, host: '127.0.0.1', logLevel: 'none' });
+    second = await createServer({ port, host: '127.0.0.1', logLevel: 'none', dataDir });
     await until(async () => (await users(second!)) === 1, 3000, 'bob registered again');
     gate.open = true;
     await until(() => got.length >= 5, 3000, 'the queued messages arrived');
@@ -89,7 +90,8 @@ test('reconnects after the server restarts on the same port; messages sent meanw
 });
 
 test('an active call outlives a signaling restart: mute and hang-up still reach the peer', async () => {
-  const first = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'none' });
+  const dataDir = tempDir();
+  const first = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'none', dataDir });
   let second: JsongleServer | undefined;
   try {
     const quick = { backoff: { base: 60, cap: 200 } };
@@ -102,7 +104,7 @@ test('an active call outlives a signaling restart: mute and hang-up still reach 
     // `registered` fires again once it is answered.
     const back = Promise.all([waitFor(alice, 'registered', () => true, 5000), waitFor(bob, 'registered', () => true, 5000)]);
     await first.close();
-    second = await createServer({ port: first.port, host: '127.0.0.1', logLevel: 'none' });
+    second = await createServer({ port: first.port, host: '127.0.0.1', logLevel: 'none', dataDir });
     await back;
     assert.equal(call.state, 'active');
     assert.equal(bobCall.state, 'active');
@@ -121,7 +123,8 @@ test('an active call outlives a signaling restart: mute and hang-up still reach 
 });
 
 test('default backoff: the first retry comes 0.5–1.5 s after the loss; close() stops retrying', async () => {
-  const server = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'none' });
+  const dataDir = tempDir();
+  const server = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'none', dataDir });
   const { gate, WebSocket: Gated } = gated();
   const client = new JSONgle({ transport: createWebSocketTransport({ url: server.wsUrl, WebSocket: Gated }), user: { uid: 'a' } });
   const states: string[] = [];
