@@ -16,6 +16,7 @@ import {
   type IqBody, type JsongleMessage, type Media, type Metrics, type MutedMedia, type SessionDescriptionInit, type TextBody,
 } from './protocol/messages.ts';
 import { decode, DEFAULT_MAX_MESSAGE_SIZE } from './protocol/parse.ts';
+import { Outbox, SeenIds } from './chat/outbox.ts';
 import { PendingRequests } from './requests.ts';
 import { isTransport, type SeedTransport, type Transport } from './transport/transport.ts';
 import { wrapSeed } from './transport/wrapper.ts';
@@ -31,6 +32,8 @@ export interface JsongleConfig {
   requestTimeout?: number;
   /** Frames larger than this (characters) are refused (default 65536, the server's limit). */
   maxMessageSize?: number;
+  /** A text or custom message without the server's `server-received` this long (ms) after it went out is failed (default 10000). */
+  messageTimeout?: number;
 }
 
 const HELLO = 'session-hello';
@@ -49,6 +52,9 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   readonly #pending: PendingRequests;
   readonly #maxSize: number;
   readonly #typing = new Set<string>();
+  readonly #outbox: Outbox;
+  /** `from` + id of the messages delivered to the application: a message delivered again is not emitted again. */
+  readonly #seen = new SeenIds();
   #timeout: number;
   #id = '';
   #registered = false;
@@ -80,9 +86,20 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     this.#log = new Logger('jsongle');
     this.logLevel = cfg.logLevel ?? 'warning';
     this.#pending = new PendingRequests(() => this.#timeout);
+    const messageTimeout = cfg.messageTimeout ?? 10_000;
+    check(Number.isFinite(messageTimeout) && messageTimeout > 0, 'cfg.messageTimeout', 'a positive number (ms)');
+    this.#outbox = new Outbox({
+      send: (m) => this.#send(m),
+      failed: (m, why) => this.#safely(() => this.emit('messagefailed', m, new JsongleError(
+        why.code === undefined ? CLIENT_ERROR.REQUEST_TIMEOUT : CLIENT_ERROR.SESSION_ERROR, why.details, { id: m.id, errorCode: why.code }))),
+      ackTimeout: messageTimeout,
+    });
     this.#transport.receive({
       message: (data) => this.#receive(data),
-      state: (state) => this.#safely(() => this.emit('connectionstatechanged', state)),
+      state: (state) => this.#safely(() => {
+        if (state !== 'open') this.#outbox.offline();
+        this.emit('connectionstatechanged', state);
+      }),
     });
   }
 
@@ -224,8 +241,21 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     return acked;
   }
 
+  /**
+   * Sends failed message `id` again, with the same id (the server stores it once). Throws
+   * `invalid-argument` when `id` is not a failed message of this client.
+   */
+  retry(id: string) {
+    check(isString(id) && this.#outbox.state(id) === 'failed', 'id', 'the id of a failed message (see the messagefailed event)');
+    this.#outbox.retry(id);
+  }
+
+  /** Ours: ids of own messages the server has not acknowledged yet, in the order written. */
+  get pendingMessages(): string[] { return this.#outbox.pending; }
+
   /** Closes the transport and rejects what still waits for an answer. */
   close() {
+    this.#outbox.clear();
     this.#pending.rejectAll(() => new JsongleError('transport', 'The client was closed'));
     this.#transport.close();
   }
@@ -254,7 +284,9 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
         case ACTION.ACK:
           return this.#onResult(m as JsongleMessage<IqBody | AckBody>);
         case ACTION.ERROR: {
-          const { errorCode, errorDetails } = (j as ErrorBody).description;
+          const { errorCode, errorDetails, mid } = (j as ErrorBody).description as ErrorBody['description'] & { mid?: unknown };
+          // About a message of our outbox: that message failed (messagefailed), nothing else went wrong.
+          if (m.from === this.#server && typeof mid === 'string' && this.#outbox.refused(mid, errorCode, String(errorDetails ?? ''))) return;
           return this.#fail(CLIENT_ERROR.SESSION_ERROR, `${m.from} answered error ${errorCode}: ${String(errorDetails ?? '')}`,
             { errorCode, id: m.id, from: m.from });
         }
@@ -299,7 +331,9 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
       this.emit('event', { action: ACTION.EVENT, namespace: muc ? 'muc' : 'message', event: EVENT.TYPING,
         description: { state: 'active', updated: now() } }, m.from, m.id);
     }
+    // Always acknowledged (the server keeps it pending until then), delivered to the application once.
     this.#send(ackEvent(this.#id, m.from, muc, m.id, 'received'));
+    if (!this.#seen.add(`${m.from}\n${m.id}`)) return;
     if (j.action === ACTION.TEXT) this.emit('messagereceived', j, m.from, m.id);
     else this.emit('datareceived', j, m.from, m.id);
   }
@@ -309,7 +343,9 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     if (j.event === EVENT.TYPING) {
       if (j.description.state === 'composing') this.#typing.add(m.from);
       else this.#typing.delete(m.from);
-    }
+    } else if (j.event === EVENT.ACK && j.description.type === 'server-received' && m.from === this.#server && typeof j.description.mid === 'string') {
+      this.#outbox.acknowledged(j.description.mid);
+    } else if (j.event === 'missed-call' && !this.#seen.add(`${m.from}\n${m.id}`)) return;
     this.emit('event', j, m.from, m.id);
   }
 
@@ -346,6 +382,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     // Each hello starts a session (first connection or reconnection): the server names us first
     // (provisional id), the registered uid replaces it once acked, and `registered` fires again.
     this.#registered = false;
+    this.#outbox.offline();
     this.#setId(m.to);
   }
 
@@ -483,13 +520,13 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     check(isString(to), 'to', 'a non-empty string');
     check(typeof content === 'string' && (content.length > 0 || additionalContent !== undefined), 'content',
       'a non-empty string (or an empty one with additionalContent)');
-    return this.#send(textMessage(this.#id, to, muc, content, additionalContent));
+    return this.#post(textMessage(this.#id, to, muc, content, additionalContent));
   }
 
   #custom(to: string, content: unknown, muc: boolean) {
     check(isString(to), 'to', 'a non-empty string');
     check(content !== undefined && typeof content !== 'function', 'content', 'a JSON value');
-    return this.#send(customMessage(this.#id, to, muc, content));
+    return this.#post(customMessage(this.#id, to, muc, content));
   }
 
   #ack(id: string, to: string, muc: boolean) {
@@ -513,6 +550,17 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
 
   // ---- plumbing ------------------------------------------------------------------------------
 
+  /**
+   * A text or custom message: with a server (a hello came), it goes through the outbox until the
+   * server stored it; serverless, straight to the transport.
+   */
+  #post(m: JsongleMessage): string {
+    if (!this.#server) return this.#send(m);
+    if (this.#transport.state === 'closed') throw new JsongleError('transport', `The ${this.#transport.name} transport is closed: the message cannot be sent`);
+    this.#outbox.add(m);
+    return m.id;
+  }
+
   /** Sends a message; returns its id. */
   #send(m: JsongleMessage): string {
     this.#log.log('debug', () => `-> ${m.jsongle.action} ${m.id} to ${m.to}`);
@@ -530,6 +578,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     if (registered && !this.#registered) {
       this.#registered = true;
       this.emit('registered', id);
+      this.#outbox.online();
     }
   }
 
@@ -557,7 +606,7 @@ const slots = new WeakMap<JSONgle, Partial<Record<string, (...args: any[]) => vo
 const EVENTS: (keyof JsongleEvents)[] = [
   'call', 'callended', 'callstatechanged', 'callmuted', 'callunmuted', 'localcallmuted', 'localcallunmuted',
   'offerneeded', 'offerreceived', 'candidatereceived', 'ticket', 'messagereceived', 'datareceived', 'event',
-  'request', 'error', 'connectionstatechanged', 'registered',
+  'request', 'error', 'connectionstatechanged', 'registered', 'messagefailed',
 ];
 for (const event of EVENTS) {
   Object.defineProperty(JSONgle.prototype, `on${event}`, {

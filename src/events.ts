@@ -3,7 +3,7 @@ import type { Call, CallReason, CallState } from './call/call.ts';
 import type { Ticket } from './call/ticket.ts';
 import type { JsongleError } from './errors.ts';
 import type {
-  CandidateInit, CustomBody, EventBody, HelloBody, IqBody, MutedMedia, SessionDescriptionInit, TextBody,
+  CandidateInit, CustomBody, EventBody, HelloBody, IqBody, JsongleMessage, MutedMedia, SessionDescriptionInit, TextBody,
 } from './protocol/messages.ts';
 import type { TransportState } from './transport/transport.ts';
 
@@ -40,6 +40,11 @@ export interface JsongleEvents {
   connectionstatechanged: (state: TransportState) => void;
   /** Ours: the server acknowledged our identity; `id` is now the registered uid. */
   registered: (id: string) => void;
+  /**
+   * Ours: an own text or custom message was not stored by the server — refused (`error.detail.errorCode`),
+   * or no `server-received` within `messageTimeout` of being sent. `retry(message.id)` sends it again.
+   */
+  messagefailed: (message: JsongleMessage, error: JsongleError) => void;
 }
 
 export type JsongleEventName = keyof JsongleEvents;

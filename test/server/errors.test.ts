@@ -82,7 +82,7 @@ describe('every error code from a real client action', () => {
     try {
       await waitFor(anonymous, 'request');
       const refused = errorCode(anonymous, ERROR_CODE.NOT_REGISTERED);
-      anonymous.send('bob', 'hello?');
+      anonymous.isTyping(true, 'bob'); // a text would wait in the outbox until registered
       await refused;
     } finally {
       anonymous.close();
