@@ -226,6 +226,23 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     return result;
   }
 
+  /**
+   * Ours: one page of stored history from the server (`iq-get history`): `{ with: uid }` or `{ rid }`,
+   * `before` (a message id or an ISO time), `limit` (default 50, at most 200). Resolves with
+   * `{ messages, more }`, oldest first, each message with its delivery `state`.
+   */
+  history(query: { with?: string; rid?: string; before?: string; limit?: number }): Promise<{ messages: (JsongleMessage & { state: string })[]; more: boolean }> {
+    check(isObject(query) && (isString(query.with) !== isString(query.rid)), 'query', "an object with one of 'with' (a user id) or 'rid' (a room id)");
+    check(query.before === undefined || isString(query.before), 'query.before', 'a message id or an ISO time');
+    check(query.limit === undefined || (Number.isInteger(query.limit) && query.limit > 0 && query.limit <= 200), 'query.limit', 'an integer from 1 to 200');
+    if (!this.#server) return Promise.reject(new JsongleError('invalid-state', 'history() needs a server (no session-hello came)'));
+    const transaction = uuid();
+    const result = this.#pending.wait(transaction, 'history request');
+    const content = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
+    this.#send(iqMessage(this.#id, this.#server, ACTION.IQ_GET, 'history', transaction, content));
+    return result.then((d: any) => ({ messages: Array.isArray(d?.messages) ? d.messages : [], more: d?.more === true }));
+  }
+
   /** Answers a request with `iq-result`; resolves when the server acks it. */
   answer(to: string, query: string, content: Record<string, unknown>, transaction: string): Promise<AckBody> {
     check(isString(to), 'to', 'a non-empty string');

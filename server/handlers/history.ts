@@ -45,7 +45,7 @@ export async function onHistory(ctx: Context, client: Client, m: JsongleMessage<
     return storeFailedRequest(ctx, client, m, e);
   }
   if (client.closed) return;
-  const messages = page.map((e) => ({ ...JSON.parse(e.frame), state: e.state }));
+  const messages = page.map((e) => ({ ...JSON.parse(e.frame), sender: e.sender, state: e.state }));
   const j = m.jsongle;
   client.send(JSON.stringify(iqMessage(ctx.sn, client.address, ACTION.IQ_RESULT, j.query, j.transaction, {
     ...(typeof rid === 'string' ? { rid } : { with: peer }), messages, more: page.length === query.limit,

@@ -23,14 +23,17 @@ const sentOf = (m: JsongleMessage) => {
   return Number.isNaN(t) ? Date.now() : t;
 };
 
+/** session-error about message `mid` (`description.mid`), so that the sender's outbox fails that message. */
+export function messageError(ctx: Context, client: Client, mid: string, code: number, details: string) {
+  ctx.stats.error(code);
+  ctx.log.log('debug', () => `error ${code} about ${mid} to ${client.address}: ${details}`);
+  client.send(JSON.stringify(envelope(ctx.sn, client.address, { action: ACTION.ERROR, description: { errorCode: code, errorDetails: details, mid } })));
+}
+
 /** session-error 503001 about message `mid`: the store could not keep it. */
 export function storeFailed(ctx: Context, client: Client, mid: string, e: unknown) {
   ctx.log.log('error', () => `store failed for ${mid} of ${client.uid}: ${(e as Error)?.message ?? e}`);
-  ctx.stats.error(ERROR_CODE.STORE_UNAVAILABLE);
-  client.send(JSON.stringify(envelope(ctx.sn, client.address, {
-    action: ACTION.ERROR,
-    description: { errorCode: ERROR_CODE.STORE_UNAVAILABLE, errorDetails: 'The message could not be stored: try again later', mid },
-  })));
+  messageError(ctx, client, mid, ERROR_CODE.STORE_UNAVAILABLE, 'The message could not be stored: try again later');
 }
 
 const sendFrame = (ctx: Context, peer: Peer, frame: string, action: string) => {
@@ -41,11 +44,12 @@ const sendFrame = (ctx: Context, peer: Peer, frame: string, action: string) => {
 /** A text or custom message from `client`: stored, delivered, acknowledged. */
 export function storeAndForward(ctx: Context, client: Client, m: JsongleMessage) {
   const route = resolve(ctx, client, m.to);
-  if ('error' in route) return refuse(ctx, client, m, route.error, route.details);
+  if ('error' in route) return messageError(ctx, client, m.id, route.error, route.details);
   const direct = route.kind === 'user';
   // A room with nobody else in it cannot deliver: the sender sees it fail and may retry.
-  if (!direct && route.peers.length === 0) return refuse(ctx, client, m, ERROR_CODE.NO_OTHER_MEMBER, `Nobody can receive a message to ${m.to}`);
-  if (direct && (m.to === client.uid || m.to === ctx.sn)) return refuse(ctx, client, m, ERROR_CODE.NO_OTHER_MEMBER, `Nobody can receive a message to ${m.to}`);
+  if ((!direct && route.peers.length === 0) || (direct && m.to === client.uid)) {
+    return messageError(ctx, client, m.id, ERROR_CODE.NO_OTHER_MEMBER, `Nobody can receive a message to ${m.to}`);
+  }
   stamp(m);
   const recipient = direct ? m.to : '';
   m.from = fromFor(route, client);

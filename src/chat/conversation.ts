@@ -4,9 +4,14 @@
 // the client receives and asks it what changed, so it is testable in Node with plain values.
 import type { Ticket } from '../call/ticket.ts';
 
-/** Delivery of an own message, in order: handed to the client, relayed by the server, received, read. */
-export type DeliveryState = 'sending' | 'sent' | 'delivered' | 'read';
+/**
+ * Delivery of an own message, in order: handed to the client, stored by the server, received, read;
+ * or `failed` (refused, or no ack in time: the person may retry), which any later ack overrides.
+ */
+export type DeliveryState = 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
 export const DELIVERY_STATES: readonly DeliveryState[] = ['sending', 'sent', 'delivered', 'read'];
+/** The server's stored state of a message (history) → the delivery state shown. */
+const STORED_TO_STATE: Record<string, DeliveryState> = { stored: 'sent', received: 'delivered', read: 'read' };
 /** The `type` of an `ack` event → the delivery state it proves. */
 const ACK_TO_STATE: Record<string, DeliveryState> = { 'server-received': 'sent', received: 'delivered', read: 'read' };
 
@@ -34,7 +39,8 @@ export interface ChatMessage {
 
 /** A line of the conversation that is not a message. */
 export interface SystemLine {
-  readonly kind: 'joined' | 'left' | 'call';
+  /** `missed`: a call from `uid` this side missed while away (the server's missed-call event). */
+  readonly kind: 'joined' | 'left' | 'call' | 'missed';
   readonly id: string;
   readonly at: string;
   /** joined / left: who. */
@@ -44,6 +50,11 @@ export interface SystemLine {
 }
 
 export type ChatEntry = ChatMessage | SystemLine;
+
+/** One entry of a history page, as src/chat/history.ts reads it from the server's answer. */
+export type HistoryItem =
+  | { kind: 'message'; id: string; sender: string; address: string; content: unknown; additionalContent?: unknown; sent: unknown; state: string }
+  | { kind: 'missed'; sid: string; sender: string; sent: unknown };
 export interface Member { uid: string; dn?: string }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -132,6 +143,69 @@ export class Conversation {
     this.#stopTyping(from);
     this.#push(m);
     return snapshot(m);
+  }
+
+  /** Own message `id` was not stored (refused, or no ack in time). True when it changed. */
+  fail(id: string): boolean {
+    const m = this.#messages.get(id);
+    if (!m || !m.own || m.state !== 'sending') return false;
+    m.state = 'failed';
+    this.#changed();
+    return true;
+  }
+
+  /** Failed message `id` is sent again: back to `sending`. True when it changed. */
+  retrying(id: string): boolean {
+    const m = this.#messages.get(id);
+    if (!m || m.state !== 'failed') return false;
+    m.state = 'sending';
+    this.#changed();
+    return true;
+  }
+
+  /**
+   * A page of stored history, oldest first, older than what is shown: each entry not shown yet goes
+   * before the entries shown, in order. `me` tells own messages apart. Returns how many were added.
+   */
+  addHistory(page: readonly HistoryItem[], me: string): number {
+    const fresh: Entry[] = [];
+    for (const h of page) {
+      if (h.kind === 'missed') {
+        if (this.#calls.has(h.sid)) continue;
+        this.#calls.add(h.sid);
+        fresh.push({ kind: 'missed', id: `missed-${h.sid}`, at: isDate(h.sent) ? h.sent : this.#now(), uid: h.sender });
+        continue;
+      }
+      if (this.#messages.has(h.id)) continue;
+      const own = h.sender === me;
+      const state = STORED_TO_STATE[h.state] ?? 'sent';
+      const m: MessageState = {
+        kind: 'message', id: h.id, from: h.sender, address: own ? '' : h.address, own,
+        text: typeof h.content === 'string' ? h.content : '', sent: isDate(h.sent) ? h.sent : this.#now(),
+        state: own ? state : null, read: !own && state === 'read', reactions: new Map(),
+      };
+      if (h.additionalContent !== undefined) m.additionalContent = h.additionalContent;
+      this.#messages.set(m.id, m);
+      fresh.push(m);
+    }
+    if (fresh.length === 0) return 0;
+    this.#entries.unshift(...fresh);
+    this.#changed();
+    return fresh.length;
+  }
+
+  /** The server's missed-call event: a line "missed call from `from`", once per call. */
+  addMissedCall(sid: string, from: string, at: unknown): boolean {
+    if (!sid || this.#calls.has(sid)) return false;
+    this.#calls.add(sid);
+    this.#push({ kind: 'missed', id: `missed-${sid}`, at: isDate(at) ? at : this.#now(), uid: from });
+    return true;
+  }
+
+  /** The id of the oldest message shown ('' when none): where the next older page starts. */
+  get oldest(): string {
+    for (const e of this.#entries) if (e.kind === 'message') return e.id;
+    return '';
   }
 
   /**
@@ -226,7 +300,7 @@ export class Conversation {
 
   /** The ticket of a finished call with this conversation's peer: a line with its outcome (once per call). */
   addCall(ticket: Ticket): boolean {
-    if (this.#calls.has(ticket.id)) return false;
+    if (this.#calls.has(ticket.id)) return false; // shown, or known from the server's missed-call event
     this.#calls.add(ticket.id);
     this.#push({ kind: 'call', id: `call-${ticket.id}`, at: isDate(ticket.ended) ? ticket.ended : this.#now(), ticket });
     return true;
