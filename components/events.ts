@@ -92,6 +92,15 @@ export class JsongleDataEvent extends JsongleEvent<{ content: unknown; from: str
   constructor(detail: { content: unknown; from: string; id: string }) { super(JsongleDataEvent.type, detail); }
 }
 
+/**
+ * An own message of `<jsongle-chat>` was not sent: the server refused it, or did not acknowledge it
+ * in time. It shows as "Not sent" with a Retry button.
+ */
+export class JsongleMessageFailedEvent extends JsongleEvent<{ message: ChatMessage; error: JsongleError }> {
+  static readonly type = 'jsongle-message-failed';
+  constructor(detail: { message: ChatMessage; error: JsongleError }) { super(JsongleMessageFailedEvent.type, detail); }
+}
+
 /** A room member of `<jsongle-chat>` as the page sees it: the user id and the name to show. */
 export interface RoomMember { uid: string; name: string }
 
@@ -117,6 +126,7 @@ declare global {
     'jsongle-error': JsongleErrorEvent;
     'jsongle-send': JsongleSendEvent;
     'jsongle-message': JsongleMessageEvent;
+    'jsongle-message-failed': JsongleMessageFailedEvent;
     'jsongle-data': JsongleDataEvent;
     'jsongle-members-change': JsongleMembersChangeEvent;
     'jsongle-dial': JsongleDialEvent;

@@ -72,6 +72,9 @@ export const chatStyles = css`
     font-size: 0.75em;
   }
   [part='status'][data-state='read'] { color: var(--jsongle-chat-read-color, inherit); font-weight: 600; }
+  [part='status'][data-state='failed'] { color: var(--jsongle-chat-error-color, #b42318); font-weight: 600; }
+  [part='retry'] { font: inherit; font-size: 0.8125em; margin-inline-start: 0.5em; padding: 0.125em 0.5em; cursor: pointer; }
+  [part='history-status'] { margin: 0 0 0.5em; text-align: center; font-size: 0.8125em; color: var(--jsongle-chat-system-color, #57606a); }
   [part='reactions'] { display: flex; flex-wrap: wrap; gap: 0.25rem; margin-top: 0.125rem; align-items: center; }
   [part~='reaction'], [part='reaction-add'], [part='reaction-choice'] {
     min-height: 1.75rem;

@@ -1,15 +1,17 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
+import { repeat } from 'lit/directives/repeat.js';
 import type { Ticket } from '../../src/call/ticket.ts';
 import {
   Conversation, callOutcome, peerOf, type ChatEntry, type ChatMessage, type SystemLine,
 } from '../../src/chat/conversation.ts';
 import type { JSONgle } from '../../src/client.ts';
+import { HistoryPager, type HistoryTarget } from '../../src/chat/history.ts';
 import { JsongleError } from '../../src/errors.ts';
-import type { CustomBody, EventBody, HelloBody, TextBody } from '../../src/protocol/messages.ts';
+import type { CustomBody, EventBody, HelloBody, JsongleMessage, TextBody } from '../../src/protocol/messages.ts';
 import type { TransportState } from '../../src/transport/transport.ts';
 import {
-  JsongleDataEvent, JsongleErrorEvent, JsongleMembersChangeEvent, type RoomMember, JsongleMessageEvent, JsongleSendEvent, type SendDetail,
+  JsongleDataEvent, JsongleErrorEvent, JsongleMembersChangeEvent, type RoomMember, JsongleMessageEvent, JsongleMessageFailedEvent, JsongleSendEvent, type SendDetail,
 } from '../events.ts';
 import { JsongleElement } from '../internal/base.ts';
 import { ClientController, listen } from '../internal/client-controller.ts';
@@ -37,10 +39,17 @@ const END_SLACK = 24;
  * removed. Everything received is shown as text, never as markup. A received message is marked read
  * (a read receipt is sent, once) only when it is visible in the log while the page is visible.
  *
- * Own messages go through `sending` (handed to the client), `sent` (the server relayed it:
+ * Own messages go through `sending` (handed to the client), `sent` (the server stored it:
  * `server-received`), `delivered` (`received`) and `read` (`read`), never backwards; without a
- * server the `sent` step does not happen. A message written while the connection is down stays in
- * the composer and is sent once when the connection is back.
+ * server the `sent` step does not happen. A message the server refuses or does not acknowledge in
+ * time is `failed`: shown "Not sent" with a Retry button, which sends it again with the same id. A
+ * message written while the connection is down stays in the composer and is sent once when the
+ * connection is back.
+ *
+ * With a server, the element loads the last 50 messages of the conversation when it connects
+ * (`iq-get history`, with their delivery states, so a reload shows the conversation as it was), and
+ * older pages when the log is scrolled to the top ("Loading…" meanwhile, the scroll position kept).
+ * A call missed while away (the server's missed-call event) shows as a line.
  *
  * @attr with - The user id of a 1:1 conversation.
  * @attr room - A room id: the element joins it, and leaves it when removed (wins over `with`).
@@ -59,6 +68,7 @@ const END_SLACK = 24;
  *
  * @fires {JsongleSendEvent} jsongle-send - `{ text, additionalContent }` before sending, cancelable; listeners may rewrite `text`.
  * @fires {JsongleMessageEvent} jsongle-message - `{ message }` for each message received in this conversation.
+ * @fires {JsongleMessageFailedEvent} jsongle-message-failed - `{ message, error }`: an own message was not sent (refused, or no acknowledgement in time).
  * @fires {JsongleDataEvent} jsongle-data - `{ content, from, id }` for custom JSON (`session-custom`) received; not shown.
  * @fires {JsongleMembersChangeEvent} jsongle-members-change - `{ members }` when the room is joined and each time someone joins or leaves it.
  * @fires {JsongleErrorEvent} jsongle-error - `{ error }`: joining the room failed, the client refused to send…
@@ -77,7 +87,9 @@ const END_SLACK = 24;
  * @csspart text - The text of a message.
  * @csspart meta - The time and delivery state of a message.
  * @csspart time - A time.
- * @csspart status - The delivery state of an own message (`data-state` = sending|sent|delivered|read).
+ * @csspart status - The delivery state of an own message (`data-state` = sending|sent|delivered|read|failed).
+ * @csspart retry - The Retry button of a message that was not sent.
+ * @csspart history-status - Says that older messages are loading.
  * @csspart reactions - The reactions of a message.
  * @csspart reaction - A reaction with its count (a button; with `reaction-mine` when it is yours).
  * @csspart reaction-mine - The reaction you chose.
@@ -140,6 +152,9 @@ export class JsongleChat extends JsongleElement {
   readonly #clients = new ClientController(this, (client, previous) => this.#clientChanged(client, previous));
   #unsubscribe: (() => void) | null = null;
   #conversation: Conversation = this.#newConversation();
+  #history: HistoryPager | null = null;
+  /** The log's scroll height and position before older messages were put above: kept in updated(). */
+  #keepScroll: { height: number; top: number } | null = null;
   /** `kind:to` of the conversation shown ('' before the first look). */
   #targetKey = '';
   /** The room joined with the current client, and the one being joined. */
@@ -222,7 +237,12 @@ export class JsongleChat extends JsongleElement {
   protected override updated(changed: PropertyValues<this>) {
     super.updated(changed);
     const log = this.#log;
-    if (log && (this.#scrollToEnd || this.#atEnd)) log.scrollTop = log.scrollHeight;
+    const keep = this.#keepScroll;
+    if (log && keep && log.scrollHeight !== keep.height) {
+      // Older messages went in above: what the person was looking at stays where it was.
+      log.scrollTop = log.scrollHeight - keep.height + keep.top;
+      this.#keepScroll = null;
+    } else if (log && (this.#scrollToEnd || this.#atEnd)) log.scrollTop = log.scrollHeight;
     this.#scrollToEnd = false;
     this.#observeUnread();
   }
@@ -258,10 +278,12 @@ export class JsongleChat extends JsongleElement {
       event: (event: EventBody | HelloBody, from: string) => this.#onEvent(event, from),
       ticket: (ticket: Ticket) => this.#onTicket(ticket),
       connectionstatechanged: (state: TransportState) => this.#onState(client, state),
-      registered: () => this.#join(client),
+      registered: () => { this.#join(client); this.#loadHistory(client); },
+      messagefailed: (message: JsongleMessage, error: JsongleError) => this.#onFailed(message, error),
     });
     this.#setOnline(client.transport.state === 'open');
     this.#join(client);
+    this.#loadHistory(client);
     this.#flushPending();
   }
 
@@ -279,6 +301,8 @@ export class JsongleChat extends JsongleElement {
     this.#stopTyping(false);
     this.#conversation.dispose();
     this.#conversation = this.#newConversation();
+    this.#history = null;
+    this.#keepScroll = null;
     this.#observer?.disconnect();
     this.#visible.clear();
     this.#picker = '';
@@ -350,6 +374,7 @@ export class JsongleChat extends JsongleElement {
       this.#joining = '';
       this.#joined = rid;
       this.#conversation.setMembers(result?.members);
+      this.#loadHistory(client);
       this.setCustomState('joined', true);
       this.fire(new JsongleMembersChangeEvent({ members: this.members }));
       this.requestUpdate();
@@ -365,6 +390,63 @@ export class JsongleChat extends JsongleElement {
     try {
       client.request(client.server, 'session-leave', { rid }).catch(() => {});
     } catch { /* the transport is gone: the server forgets the connection anyway */ }
+  }
+
+  // ---- history -------------------------------------------------------------------------------
+
+  /** The pager of the conversation shown (made on first use). */
+  #pager(): HistoryPager | null {
+    const target = this.#target();
+    if (!target) return null;
+    const query: HistoryTarget = target.kind === 'user' ? { with: target.to } : { rid: target.to };
+    this.#history ??= new HistoryPager(this.#conversation, query, () => this.requestUpdate());
+    return this.#history;
+  }
+
+  /** The last page, once a server knows us (and we are in the room). */
+  #loadHistory(client: JSONgle) {
+    const target = this.#target();
+    if (!target || !client.registered || !client.server || (target.kind !== 'user' && this.#joined !== target.to)) return;
+    const pager = this.#pager();
+    if (!pager || pager.loaded || pager.loading) return;
+    this.#scrollToEnd = true;
+    pager.latest(client).then(() => { this.#scrollToEnd = true; this.requestUpdate(); }, (e) => this.#historyFailed(client, e));
+  }
+
+  /** Scrolled to the top: the page before. */
+  #onScroll = () => {
+    const log = this.#log;
+    const client = this.#clients.client;
+    const pager = this.#history;
+    if (!log || !client || !pager || !pager.loaded || !pager.more || pager.loading || log.scrollTop > 4) return;
+    this.#keepScroll = { height: log.scrollHeight, top: log.scrollTop };
+    pager.older(client).then((added) => { if (!added) this.#keepScroll = null; }, (e) => this.#historyFailed(client, e));
+  };
+
+  #historyFailed(client: JSONgle, e: unknown) {
+    this.#keepScroll = null;
+    // A server without history (the reference server answers 404001) is not an error worth showing.
+    if (this.#clients.client === client && (e as JsongleError)?.detail?.errorCode !== 404001) this.#fail(e);
+  }
+
+  // ---- failures ------------------------------------------------------------------------------
+
+  #onFailed(message: JsongleMessage, error: JsongleError) {
+    if (!this.#conversation.fail(message.id)) return;
+    const m = this.#conversation.message(message.id);
+    if (m) this.fire(new JsongleMessageFailedEvent({ message: m, error }));
+  }
+
+  #retry(id: string) {
+    const client = this.#clients.client;
+    if (!client || this.#conversation.message(id)?.state !== 'failed') return;
+    try {
+      client.retry(id);
+    } catch (e) {
+      this.#fail(e);
+      return;
+    }
+    this.#conversation.retrying(id);
   }
 
   // ---- receiving -----------------------------------------------------------------------------
@@ -402,6 +484,11 @@ export class JsongleChat extends JsongleElement {
         // `mid` is the id of one of our messages; whoever proves its progress (server or member) counts.
         this.#conversation.acknowledge(d.mid, d.type);
         return;
+      case 'missed-call': {
+        const author = this.#author(address);
+        if (author !== null && typeof d.sid === 'string') this.#conversation.addMissedCall(d.sid, author, d.ended);
+        return;
+      }
       case 'typing': {
         const author = this.#author(address);
         if (author !== null) this.#conversation.setTyping(author, d.state === 'composing');
@@ -688,13 +775,14 @@ export class JsongleChat extends JsongleElement {
     const me = this.#clients.client?.id ?? '';
     const peer = this.#peerName();
     const typing = this.#typingText();
-    // A plain map, not repeat(): entries only ever grow at the end, so each keeps its DOM nodes.
+    // Keyed: older pages go in above, and each line keeps its DOM nodes (and its observer).
     return html`
       <section part="base" aria-label=${this.t('chat.label', { name: peer })}>
-        <div part="log" role="log" aria-live="polite" aria-relevant="additions" aria-label=${this.t('chat.log')} tabindex="0">
-          ${entries.length === 0 ? html`<p part="empty">${this.t('chat.empty')}</p>` : nothing}
+        <div part="log" role="log" aria-live="polite" aria-relevant="additions" aria-label=${this.t('chat.log')} tabindex="0" @scroll=${this.#onScroll}>
+          ${this.#history?.loading ? html`<p part="history-status" role="status">${this.t('chat.loading')}</p>` : nothing}
+          ${entries.length === 0 && !this.#history?.loading ? html`<p part="empty">${this.t('chat.empty')}</p>` : nothing}
           <ol part="messages">
-            ${entries.map((e) => this.#renderEntry(e, me))}
+            ${repeat(entries, (e) => e.id, (e) => this.#renderEntry(e, me))}
           </ol>
         </div>
         <p part="typing" role="status">${typing}</p>
@@ -713,7 +801,8 @@ export class JsongleChat extends JsongleElement {
 
   #renderEntry(e: ChatEntry, me: string) {
     if (e.kind === 'message') return this.#renderMessage(e, me);
-    const text = e.kind === 'call' ? this.#callText(e) : this.t(e.kind === 'joined' ? 'chat.joined' : 'chat.left', { name: this.#name(e.uid!) });
+    const text = e.kind === 'call' ? this.#callText(e)
+      : this.t(e.kind === 'missed' ? 'chat.call.missed' : e.kind === 'joined' ? 'chat.joined' : 'chat.left', { name: this.#name(e.uid!) });
     return html`<li part="system system-${e.kind}" data-id=${e.id}>
       <span>${text}</span> <time part="time" datetime=${e.at}>${this.#time(e.at)}</time>
     </li>`;
@@ -728,6 +817,8 @@ export class JsongleChat extends JsongleElement {
         <span part="meta">
           <time part="time" datetime=${m.sent}>${this.#time(m.sent)}</time>
           ${m.own && m.state ? html`<span part="status" data-state=${m.state}>${this.t(`chat.state.${m.state}`)}</span>` : nothing}
+          ${m.own && m.state === 'failed' && !this.readonly ? html`<button type="button" part="retry" aria-label=${this.t('chat.retry.label', { text: m.text.slice(0, 40) })}
+            @click=${() => this.#retry(m.id)}>${this.t('chat.retry')}</button>` : nothing}
         </span>
       </div>
       ${this.#renderReactions(m, me)}

@@ -1,4 +1,4 @@
-// <jsongle-chat>: two (or three) chats in one page over the in-memory pair or the in-page relay.
+// <jsongle-chat>: two (or three) chats in one page, serverless over the in-memory pair, or through the real server (./server.ts).
 import { expect, fixture, html } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import '../../components/index.ts';
@@ -7,7 +7,7 @@ import type { JsongleChat } from '../../components/chat/chat.ts';
 import type { JSONgle } from '../../src/client.ts';
 import type { MemoryTransport } from '../../src/transport/memory.ts';
 import { clientPair, nextEvent, until } from '../media/helpers.ts';
-import { createRelay } from './relay.ts';
+import { startServer } from './server.ts';
 
 const part = (el: HTMLElement, name: string) => el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
 const parts = (el: HTMLElement, name: string) => [...el.shadowRoot!.querySelectorAll<HTMLElement>(`[part~="${name}"]`)];
@@ -251,12 +251,12 @@ describe('<jsongle-chat> 1:1', () => {
   });
 });
 
-describe('<jsongle-chat> rooms (in-page relay)', () => {
+describe('<jsongle-chat> rooms (the real server)', () => {
   const registered = (client: JSONgle) => until(() => client.registered, 3000, `${client.id} registered`);
 
   it('joins a multi-user room of three: names, joined/left lines, delivery through the server, typing of several', async () => {
-    const relay = createRelay();
-    cleanups.push(() => relay.close());
+    const relay = await startServer();
+    cleanups.push(() => void relay.close());
     const alice = relay.connect('alice', 'Alice');
     const bob = relay.connect('bob', 'Bob');
     const carol = relay.connect('carol', 'Carol');
@@ -330,13 +330,12 @@ describe('<jsongle-chat> rooms (in-page relay)', () => {
     expect(memberChanges.at(-1)).to.deep.equal(['bob:Bob']);
     expect(a.members).to.deep.equal([{ uid: 'bob', name: 'Bob' }]);
     expect(relay.where((m) => m.jsongle.query === 'session-leave').map((m) => [m.from, m.jsongle.description.rid])).to.deep.equal([['carol', 'team']]);
-    expect(relay.rooms.get('team')!.members.has('carol')).to.equal(false);
     await expect(a).to.be.accessible();
   });
 
   it('joins a 1:1 room with session-join: messages come from the room and are shown as the other member', async () => {
-    const relay = createRelay();
-    cleanups.push(() => relay.close());
+    const relay = await startServer();
+    cleanups.push(() => void relay.close());
     const alice = relay.connect('alice', 'Alice');
     const bob = relay.connect('bob', 'Bob');
     await Promise.all([alice, bob].map(registered));
@@ -361,8 +360,8 @@ describe('<jsongle-chat> rooms (in-page relay)', () => {
   });
 
   it('joins the room again after the connection comes back, and only then sends what the composer held, once', async () => {
-    const relay = createRelay();
-    cleanups.push(() => relay.close());
+    const relay = await startServer();
+    cleanups.push(() => void relay.close());
     const alice = relay.connect('alice', 'Alice');
     const bob = relay.connect('bob', 'Bob');
     await Promise.all([alice, bob].map(registered));
@@ -376,16 +375,14 @@ describe('<jsongle-chat> rooms (in-page relay)', () => {
     const joins = () => relay.where((m) => m.jsongle.query === 'muc-join' && m.from === 'alice').length;
     expect(joins()).to.equal(1);
     const arrivals = lines(b, 'joined').length;
-    const transport = alice.transport as MemoryTransport;
-    transport.disconnect();
-    relay.drop('alice'); // the server forgets the lost connection's rooms
+    relay.disconnect('alice'); // the server sees the connection close, and forgets its rooms
     await until(() => lines(b, 'left').join() === 'Alice left', 3000, 'Alice left at bob');
     await until(() => a.matches(':state(offline)') && !a.matches(':state(joined)'), 3000, 'offline');
     await type(a, 'held while away');
     await press(a, 'Enter');
     expect(a.matches(':state(pending)')).to.equal(true);
     expect(a.messages).to.have.length(0);
-    transport.reconnect();
+    relay.reconnect('alice');
     await shown(b, 'held while away');
     expect(joins()).to.equal(2);
     expect(a.matches(':state(joined)')).to.equal(true);
@@ -393,7 +390,7 @@ describe('<jsongle-chat> rooms (in-page relay)', () => {
     await shown(a, 'sentinel');
     expect(relay.where((m) => m.jsongle.action === 'session-text' && m.from === 'alice').map((m) => m.jsongle.description.content)).to.deep.equal(['held while away']);
     expect(lines(b, 'joined')).to.have.length(arrivals + 1);
-    expect(relay.rooms.get('team')!.members.has('alice')).to.equal(true);
+    expect(b.members.map((m) => m.uid)).to.deep.equal(['alice']);
   });
 });
 
