@@ -1,7 +1,7 @@
-// The embedded message store: one SQLite file (better-sqlite3, WAL). Appends are queued and written
-// in one transaction per event-loop turn, so a burst of messages costs one commit, and the relay of
-// messages that are not stored never waits for the disk. Reads write the queue first, so they see
-// every append made before them.
+// The embedded message store: one SQLite file (better-sqlite3, WAL). Writes (appends, receipts,
+// deliveries) are queued and run in one transaction per event-loop turn, so a burst of messages
+// costs one commit, and the relay of messages that are not stored never waits for the disk. Reads
+// run the queue first, so they see every write made before them.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -41,7 +41,7 @@ const toEntry = (r: Row): StoredEntry => ({
   sent: r.sent, frame: r.frame, state: STORED_STATES[r.state] ?? 'stored', delivered: r.delivered === 1,
 });
 
-interface Queued { entry: NewEntry; resolve: (a: Appended) => void; reject: (e: Error) => void }
+interface Queued { what: string; run: () => unknown; resolve: (v: any) => void; reject: (e: Error) => void }
 
 const failure = (what: string, e: unknown) => new StoreError(`Message store: ${what} failed: ${(e as Error)?.message ?? e}`);
 
@@ -60,7 +60,8 @@ export class SqliteStore implements MessageStore {
   readonly #insert: Database.Statement;
   readonly #byKey: Database.Statement;
   readonly #setState: Database.Statement;
-  readonly #writeBatch: (batch: Queued[]) => Appended[];
+  readonly #markDelivered: Database.Statement;
+  readonly #writeBatch: (batch: Queued[]) => unknown[];
 
   constructor(options: SqliteStoreOptions) {
     mkdirSync(options.dir, { recursive: true });
@@ -74,41 +75,46 @@ export class SqliteStore implements MessageStore {
       VALUES (@kind, @conversation, @sender, @id, @recipient, @sent, @frame, @delivered) ON CONFLICT (sender, id) DO NOTHING`);
     this.#byKey = this.#db.prepare('SELECT * FROM entries WHERE sender = ? AND id = ?');
     this.#setState = this.#db.prepare('UPDATE entries SET state = ?, delivered = ? WHERE seq = ?');
-    this.#writeBatch = this.#db.transaction((batch: Queued[]) => batch.map(({ entry }) => {
-      const delivered = entry.recipient ? 0 : 1;
-      const info = this.#insert.run({ ...entry, delivered });
-      if (info.changes === 0) return { entry: toEntry(this.#byKey.get(entry.sender, entry.id) as Row), duplicate: true };
-      return { entry: { ...entry, seq: Number(info.lastInsertRowid), state: 'stored' as const, delivered: delivered === 1 }, duplicate: false };
-    }));
+    this.#markDelivered = this.#db.prepare('UPDATE entries SET delivered = 1 WHERE seq = ? AND recipient = ?');
+    this.#writeBatch = this.#db.transaction((batch: Queued[]) => batch.map((q) => q.run()));
   }
 
-  append(entry: NewEntry): Promise<Appended> {
+  /** Queues a write for the transaction of this event-loop turn. */
+  #write<T>(what: string, run: () => T): Promise<T> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ entry, resolve, reject });
+      this.#queue.push({ what, run, resolve, reject });
       if (this.#scheduled) return;
       this.#scheduled = true;
       setImmediate(() => this.#flush());
     });
   }
 
-  /** Writes the queued appends in one transaction; settles their promises. */
+  /** Runs the queued writes in one transaction; settles their promises (all fail together). */
   #flush() {
     this.#scheduled = false;
     const batch = this.#queue;
     if (!batch.length) return;
     this.#queue = [];
-    let out: Appended[];
+    let out: unknown[];
     try {
       out = this.#writeBatch(batch);
     } catch (e) {
-      const error = failure('append', e);
-      for (const q of batch) q.reject(error);
+      for (const q of batch) q.reject(failure(q.what, e));
       return;
     }
     batch.forEach((q, i) => q.resolve(out[i]));
   }
 
-  /** Runs a read or an update after the queued appends, as a promise. */
+  append(entry: NewEntry): Promise<Appended> {
+    return this.#write('append', () => {
+      const delivered = entry.recipient ? 0 : 1;
+      const info = this.#insert.run({ ...entry, delivered });
+      if (info.changes === 0) return { entry: toEntry(this.#byKey.get(entry.sender, entry.id) as Row), duplicate: true };
+      return { entry: { ...entry, seq: Number(info.lastInsertRowid), state: 'stored' as const, delivered: delivered === 1 }, duplicate: false };
+    });
+  }
+
+  /** Runs a read (or the retention job) after the queued writes, as a promise. */
   #run<T>(what: string, fn: () => T): Promise<T> {
     this.#flush();
     try {
@@ -144,14 +150,11 @@ export class SqliteStore implements MessageStore {
   }
 
   markDelivered(recipient: string, seqs: readonly number[]): Promise<void> {
-    return this.#run('delivery', () => {
-      const mark = this.#db.prepare('UPDATE entries SET delivered = 1 WHERE seq = ? AND recipient = ?');
-      this.#db.transaction(() => { for (const s of seqs) mark.run(s, recipient); })();
-    });
+    return this.#write('delivery', () => { for (const s of seqs) this.#markDelivered.run(s, recipient); });
   }
 
   setState(sender: string, id: string, state: StoredState, recipient?: string): Promise<StoredEntry | undefined> {
-    return this.#run('receipt', () => {
+    return this.#write('receipt', () => {
       const row = this.#byKey.get(sender, id) as Row | undefined;
       if (!row || row.kind !== 'message' || (recipient !== undefined && row.recipient !== recipient)) return undefined;
       const n = Math.max(row.state, STORED_STATES.indexOf(state));
