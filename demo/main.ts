@@ -127,7 +127,10 @@ function watch(next: JSONgle | null) {
   renderPeople();
   if (!next) return;
   const registered = () => void joinLobby(next);
-  const event = (event: { action: string; event?: string; description?: unknown }) => {
+  const event = (event: { action: string; event?: string; description?: unknown }, from: string) => {
+    // A call missed while this page was closed (stored by the server, delivered on the hello): the
+    // chat with the caller opens; it shows the missed call from its history.
+    if (event.action === 'session-event' && event.event === 'missed-call') return missedCall(from);
     const d = (event.description ?? {}) as { rid?: unknown; member?: { uid?: unknown; dn?: unknown } };
     if (event.action !== 'session-event' || d.rid !== LOBBY) return;
     if (event.event === 'joined') setOnline(d.member?.uid, d.member?.dn, true);
@@ -288,6 +291,16 @@ function chatWith(uid: string): JsongleChat {
     chats.set(uid, chat);
   }
   return chat;
+}
+
+function missedCall(uid: string) {
+  if (typeof uid !== 'string' || nameProblem(uid) || uid === connection.user) return;
+  chatWith(uid);
+  if (!selected) return select(uid);
+  if (selected !== uid) {
+    unread.set(uid, (unread.get(uid) ?? 0) + 1);
+    renderPeople();
+  }
 }
 
 function select(uid: string) {
