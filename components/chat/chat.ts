@@ -2,26 +2,21 @@ import { html, nothing, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Ticket } from '../../src/call/ticket.ts';
-import {
-  Conversation, callOutcome, peerOf, type ChatEntry, type ChatMessage, type SystemLine,
-} from '../../src/chat/conversation.ts';
+import { callOutcome, peerOf, type ChatEntry, type ChatMessage, type SystemLine } from '../../src/chat/conversation.ts';
+import { ChatSession, type ChatTarget } from '../../src/chat/session.ts';
 import type { JSONgle } from '../../src/client.ts';
-import { HistoryPager, type HistoryTarget } from '../../src/chat/history.ts';
 import { JsongleError } from '../../src/errors.ts';
-import type { CustomBody, EventBody, HelloBody, JsongleMessage, TextBody } from '../../src/protocol/messages.ts';
-import type { TransportState } from '../../src/transport/transport.ts';
 import {
   JsongleDataEvent, JsongleErrorEvent, JsongleMembersChangeEvent, type RoomMember, JsongleMessageEvent, JsongleMessageFailedEvent, JsongleSendEvent, type SendDetail,
 } from '../events.ts';
 import { JsongleElement } from '../internal/base.ts';
-import { ClientController, listen } from '../internal/client-controller.ts';
+import { ClientController } from '../internal/client-controller.ts';
 import { buttonStyles, hostStyles } from '../internal/styles.ts';
 import type { TranslationKey } from '../translations/index.ts';
 import { chatStyles } from './chat.styles.ts';
+import { ReadReceipts } from './read-receipts.ts';
 import { formatDuration } from '../internal/format.ts';
 
-/** Where the conversation goes: a user (1:1), a 1:1 room, or a multi-user room. */
-interface Target { to: string; kind: 'user' | 'room' | 'muc' }
 
 const DEFAULT_REACTIONS = ['👍', '❤️', '😂', '😮', '😢'];
 /** While the user keeps typing, `composing` is sent again this often, so peers' indicators do not expire. */
@@ -149,17 +144,23 @@ export class JsongleChat extends JsongleElement {
   @property({ attribute: false }) names: Record<string, string> = {};
   @property({ attribute: false }) reactionChoices: string[] = [...DEFAULT_REACTIONS];
 
-  readonly #clients = new ClientController(this, (client, previous) => this.#clientChanged(client, previous));
-  #unsubscribe: (() => void) | null = null;
-  #conversation: Conversation = this.#newConversation();
-  #history: HistoryPager | null = null;
+  readonly #clients = new ClientController(this, (client) => this.#session.setClient(client));
+  /** The conversation, its room, receipts and history: DOM-free (src/chat/session.ts). */
+  readonly #session: ChatSession = new ChatSession({
+    change: () => this.#onChange(),
+    message: (message) => this.fire(new JsongleMessageEvent({ message })),
+    data: (detail) => this.fire(new JsongleDataEvent(detail)),
+    members: () => this.fire(new JsongleMembersChangeEvent({ members: this.members })),
+    failed: (message, error) => this.fire(new JsongleMessageFailedEvent({ message, error })),
+    error: (error) => this.#fail(error),
+    ready: () => this.#flushPending(),
+  });
+  readonly #receipts = new ReadReceipts(this, (id) => {
+    const m = this.#conversation.message(id);
+    return !m || m.own || m.read || this.#session.markRead(id);
+  }, () => this.#log);
   /** The log's scroll height and position before older messages were put above: kept in updated(). */
   #keepScroll: { height: number; top: number } | null = null;
-  /** `kind:to` of the conversation shown ('' before the first look). */
-  #targetKey = '';
-  /** The room joined with the current client, and the one being joined. */
-  #joined = '';
-  #joining = '';
   /** The composer's text waits for the connection (or the room). */
   #pending = false;
   #composing = false;
@@ -167,8 +168,6 @@ export class JsongleChat extends JsongleElement {
   #typingTimer: ReturnType<typeof setTimeout> | undefined;
   /** The message whose reaction picker is open. */
   #picker = '';
-  #observer: IntersectionObserver | null = null;
-  readonly #visible = new Set<string>();
   #atEnd = true;
   #scrollToEnd = false;
   #error: JsongleError | null = null;
@@ -186,51 +185,46 @@ export class JsongleChat extends JsongleElement {
   /** The other members of the room, with the names to show (empty for a 1:1 chat or before joining). */
   get members(): RoomMember[] { return this.#conversation.members.map((uid) => ({ uid, name: this.#name(uid) })); }
 
+  get #conversation() { return this.#session.conversation; }
+
   // ---- methods -------------------------------------------------------------------------------
 
   /**
    * Sends `text` (with optional JSON `additionalContent`) to the conversation, after a cancelable
    * `jsongle-send`. Returns the message id, or null when the text is blank or a listener vetoed it.
    * Unlike the composer, it hands the message to the client even while the connection is down
-   * (the transport queues it).
+   * (the client keeps it until the server has it).
    */
   send(text: string, additionalContent?: unknown): string | null {
     if (typeof text !== 'string') throw new JsongleError('invalid-argument', "Invalid argument 'text': expected a string", { argument: 'text' });
-    const client = this.#requireClient();
-    const target = this.#requireTarget();
+    this.#requireClient();
+    this.#requireTarget();
     if (!text.trim() && additionalContent === undefined) return null;
-    return this.#send(client, target, text, additionalContent);
+    return this.#send(text, additionalContent);
   }
 
   /** Sends custom JSON (`session-custom`) to the conversation; returns its id. Peers' elements fire `jsongle-data`. */
   sendJSON(content: unknown): string {
-    const client = this.#requireClient();
-    const target = this.#requireTarget();
-    return target.kind === 'muc' ? client.sendJSONMUC(target.to, content) : client.sendJSON(target.to, content);
+    this.#requireClient();
+    this.#requireTarget();
+    return this.#session.sendJSON(content);
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------
 
-  override connectedCallback() {
-    super.connectedCallback();
-    document.addEventListener('visibilitychange', this.#onVisibility);
-    this.requestUpdate(); // re-observes the unread messages
-  }
-
   override disconnectedCallback() {
     super.disconnectedCallback();
-    document.removeEventListener('visibilitychange', this.#onVisibility);
-    this.#observer?.disconnect();
-    this.#observer = null;
-    this.#visible.clear();
     this.#stopTyping(true);
   }
 
   protected override willUpdate(changed: PropertyValues<this>) {
     if (changed.has('connection')) this.#clients.refresh();
-    if (this.#syncTarget() && this.#clients.client) this.#join(this.#clients.client);
+    this.#syncTarget();
     const log = this.#log;
     this.#atEnd = !log || log.scrollHeight - log.scrollTop - log.clientHeight <= END_SLACK;
+    const client = this.#clients.client;
+    this.setCustomState('offline', !client || client.transport.state !== 'open');
+    this.setCustomState('joined', this.#session.joined);
     this.setCustomState('typing', this.#conversation.typing.length > 0);
   }
 
@@ -244,338 +238,49 @@ export class JsongleChat extends JsongleElement {
       this.#keepScroll = null;
     } else if (log && (this.#scrollToEnd || this.#atEnd)) log.scrollTop = log.scrollHeight;
     this.#scrollToEnd = false;
-    this.#observeUnread();
   }
 
-  // ---- the client ----------------------------------------------------------------------------
+  // ---- the session ---------------------------------------------------------------------------
 
-  #clientChanged(client: JSONgle | null, previous: JSONgle | null) {
-    this.#unsubscribe?.();
-    this.#unsubscribe = null;
-    if (previous && this.#joined) {
-      const rid = this.#joined;
-      if (client) {
-        this.#joined = '';
-        this.#leave(previous, rid);
-      } else {
-        // Disconnected: a move in the DOM comes back at once with the same client; a removal leaves.
-        queueMicrotask(() => {
-          if (this.#clients.client === previous || this.#joined !== rid) return;
-          this.#joined = '';
-          this.#leave(previous, rid);
-        });
-      }
-    }
-    if (!client) {
-      this.#setOnline(false);
-      return;
-    }
-    this.#syncTarget();
-    if (previous) this.#joining = ''; // a request in flight with the previous client leaves by itself
-    this.#unsubscribe = listen(client, {
-      messagereceived: (body: TextBody, from: string, id: string) => this.#onText(body, from, id),
-      datareceived: (body: CustomBody, from: string, id: string) => this.#onData(body, from, id),
-      event: (event: EventBody | HelloBody, from: string) => this.#onEvent(event, from),
-      ticket: (ticket: Ticket) => this.#onTicket(ticket),
-      connectionstatechanged: (state: TransportState) => this.#onState(client, state),
-      registered: () => { this.#join(client); this.#loadHistory(client); },
-      messagefailed: (message: JsongleMessage, error: JsongleError) => this.#onFailed(message, error),
-    });
-    this.#setOnline(client.transport.state === 'open');
-    this.#join(client);
-    this.#loadHistory(client);
-    this.#flushPending();
-  }
-
-  /** Starts a new conversation when `with` / `room` / `multi-user` changed (leaving the old room); true when it did. */
-  #syncTarget(): boolean {
-    const target = this.#target();
-    const key = target ? `${target.kind}:${target.to}` : '';
-    if (key === this.#targetKey) return false;
-    this.#targetKey = key;
-    const client = this.#clients.client;
-    if (client && this.#joined) this.#leave(client, this.#joined);
-    this.#joined = '';
-    this.#joining = '';
-    this.setCustomState('joined', false);
+  /** Starts a new conversation when `with` / `room` / `multi-user` changed. */
+  #syncTarget() {
+    const target: ChatTarget | null = this.room ? { to: this.room, kind: this.multiUser ? 'muc' : 'room' } : this.with ? { to: this.with, kind: 'user' } : null;
+    if (!this.#session.setTarget(target)) return;
     this.#stopTyping(false);
-    this.#conversation.dispose();
-    this.#conversation = this.#newConversation();
-    this.#history = null;
-    this.#keepScroll = null;
-    this.#observer?.disconnect();
-    this.#visible.clear();
+    this.#receipts.reset();
     this.#picker = '';
-    return true;
+    this.#keepScroll = null;
+    this.#scrollToEnd = true;
   }
 
-  #newConversation() {
-    return new Conversation({ onChange: () => this.requestUpdate() });
-  }
-
-  #target(): Target | null {
-    if (this.room) return { to: this.room, kind: this.multiUser ? 'muc' : 'room' };
-    if (this.with) return { to: this.with, kind: 'user' };
-    return null;
-  }
-
-  /** Ready to send: connected, and in the room when there is one. */
-  #ready(): boolean {
+  #onChange() {
     const client = this.#clients.client;
-    const target = this.#target();
-    return !!client && !!target && client.transport.state === 'open' && (target.kind === 'user' || this.#joined === target.to);
-  }
-
-  #onState(client: JSONgle, state: TransportState) {
-    this.#setOnline(state === 'open');
-    if (state !== 'open') {
-      // A new connection is a new member for the server: join again once it is back.
-      this.#joined = '';
-      this.#joining = '';
-      this.setCustomState('joined', false);
+    if (!client || client.transport.state !== 'open') {
+      // Composing starts again with the next connection.
       this.#composing = false;
       clearTimeout(this.#typingTimer);
-      return;
     }
-    this.#join(client);
-    this.#flushPending();
-  }
-
-  #setOnline(online: boolean) {
-    this.setCustomState('offline', !online);
     this.requestUpdate();
   }
 
-  // ---- rooms ---------------------------------------------------------------------------------
-
-  #join(client: JSONgle) {
-    const target = this.#target();
-    if (!target || target.kind === 'user') return;
-    const rid = target.to;
-    // Rooms live on a server: wait for the handshake (`registered`) and an open transport.
-    if (!client.registered || !client.server || client.transport.state !== 'open') return;
-    if (this.#joined === rid || this.#joining === rid) return;
-    this.#joining = rid;
-    const query = target.kind === 'muc' ? 'muc-join' : 'session-join';
-    let request: Promise<any>;
-    try {
-      request = client.request(client.server, query, { rid });
-    } catch (e) {
-      this.#joining = '';
-      this.#fail(e);
-      return;
-    }
-    request.then((result) => {
-      if (this.#clients.client !== client || this.#target()?.to !== rid || this.#joining !== rid) {
-        // The element moved on meanwhile: do not stay in a room nobody shows.
-        if (this.#clients.client !== client || this.#target()?.to !== rid) this.#leave(client, rid);
-        return;
-      }
-      this.#joining = '';
-      this.#joined = rid;
-      this.#conversation.setMembers(result?.members);
-      this.#loadHistory(client);
-      this.setCustomState('joined', true);
-      this.fire(new JsongleMembersChangeEvent({ members: this.members }));
-      this.requestUpdate();
-      this.#flushPending();
-    }, (error) => {
-      if (this.#joining === rid) this.#joining = '';
-      if (this.#clients.client === client) this.#fail(error);
-    });
-  }
-
-  #leave(client: JSONgle, rid: string) {
-    if (!client.server || client.transport.state === 'closed') return;
-    try {
-      client.request(client.server, 'session-leave', { rid }).catch(() => {});
-    } catch { /* the transport is gone: the server forgets the connection anyway */ }
-  }
-
-  // ---- history -------------------------------------------------------------------------------
-
-  /** The pager of the conversation shown (made on first use). */
-  #pager(): HistoryPager | null {
-    const target = this.#target();
-    if (!target) return null;
-    const query: HistoryTarget = target.kind === 'user' ? { with: target.to } : { rid: target.to };
-    this.#history ??= new HistoryPager(this.#conversation, query, () => this.requestUpdate());
-    return this.#history;
-  }
-
-  /** The last page, once a server knows us (and we are in the room). */
-  #loadHistory(client: JSONgle) {
-    const target = this.#target();
-    if (!target || !client.registered || !client.server || (target.kind !== 'user' && this.#joined !== target.to)) return;
-    const pager = this.#pager();
-    if (!pager || pager.loaded || pager.loading) return;
-    this.#scrollToEnd = true;
-    pager.latest(client).then(() => { this.#scrollToEnd = true; this.requestUpdate(); }, (e) => this.#historyFailed(client, e));
-  }
-
-  /** Scrolled to the top: the page before. */
+  /** Scrolled to the top: the page before, the scroll position kept. */
   #onScroll = () => {
     const log = this.#log;
-    const client = this.#clients.client;
-    const pager = this.#history;
-    if (!log || !client || !pager || !pager.loaded || !pager.more || pager.loading || log.scrollTop > 4) return;
+    if (!log || !this.#session.canLoadOlder || log.scrollTop > 4) return;
     this.#keepScroll = { height: log.scrollHeight, top: log.scrollTop };
-    pager.older(client).then((added) => { if (!added) this.#keepScroll = null; }, (e) => this.#historyFailed(client, e));
+    void this.#session.older().then((added) => { if (!added) this.#keepScroll = null; });
   };
-
-  #historyFailed(client: JSONgle, e: unknown) {
-    this.#keepScroll = null;
-    // A server without history (the reference server answers 404001) is not an error worth showing.
-    if (this.#clients.client === client && (e as JsongleError)?.detail?.errorCode !== 404001) this.#fail(e);
-  }
-
-  // ---- failures ------------------------------------------------------------------------------
-
-  #onFailed(message: JsongleMessage, error: JsongleError) {
-    if (!this.#conversation.fail(message.id)) return;
-    const m = this.#conversation.message(message.id);
-    if (m) this.fire(new JsongleMessageFailedEvent({ message: m, error }));
-  }
-
-  #retry(id: string) {
-    const client = this.#clients.client;
-    if (!client || this.#conversation.message(id)?.state !== 'failed') return;
-    try {
-      client.retry(id);
-    } catch (e) {
-      this.#fail(e);
-      return;
-    }
-    this.#conversation.retrying(id);
-  }
-
-  // ---- receiving -----------------------------------------------------------------------------
-
-  /** The author (a uid) of something received from `address`, or null when it is not of this conversation. */
-  #author(address: string): string | null {
-    const target = this.#target();
-    if (!target || typeof address !== 'string') return null;
-    switch (target.kind) {
-      case 'user': return address === target.to ? address : null;
-      // A 1:1 room stands for the other member.
-      case 'room': return address === target.to ? (this.#conversation.members[0] ?? address) : null;
-      case 'muc': return address.startsWith(`${target.to}/`) && address.length > target.to.length + 1 ? address.slice(target.to.length + 1) : null;
-    }
-  }
-
-  #onText(body: TextBody, address: string, id: string) {
-    const author = this.#author(address);
-    if (author === null) return;
-    const message = this.#conversation.addIncoming(id, author, address, body?.description ?? {});
-    if (message) this.fire(new JsongleMessageEvent({ message }));
-  }
-
-  #onData(body: CustomBody, address: string, id: string) {
-    const author = this.#author(address);
-    if (author === null) return;
-    this.fire(new JsongleDataEvent({ content: body?.description?.content, from: author, id }));
-  }
-
-  #onEvent(event: EventBody | HelloBody, address: string) {
-    if (event.action !== 'session-event') return;
-    const d = (event.description ?? {}) as Record<string, unknown>;
-    switch (event.event) {
-      case 'ack':
-        // `mid` is the id of one of our messages; whoever proves its progress (server or member) counts.
-        this.#conversation.acknowledge(d.mid, d.type);
-        return;
-      case 'missed-call': {
-        const author = this.#author(address);
-        if (author !== null && typeof d.sid === 'string') this.#conversation.addMissedCall(d.sid, author, d.ended);
-        return;
-      }
-      case 'typing': {
-        const author = this.#author(address);
-        if (author !== null) this.#conversation.setTyping(author, d.state === 'composing');
-        return;
-      }
-      case 'reaction': {
-        const author = this.#author(address);
-        if (author !== null) this.#conversation.react(d.mid, author, d.type);
-        return;
-      }
-      case 'joined':
-      case 'left': {
-        const room = this.room;
-        if (!room || (d.rid !== room && !(d.rid === undefined && address === room))) return;
-        if (this.#conversation.memberEvent(d.member, event.event === 'joined')) this.fire(new JsongleMembersChangeEvent({ members: this.members }));
-        return;
-      }
-    }
-  }
-
-  #onTicket(ticket: Ticket) {
-    const target = this.#target();
-    if (!target || !ticket || (ticket.caller !== target.to && ticket.callee !== target.to)) return;
-    this.#conversation.addCall(ticket);
-  }
-
-  // ---- read receipts -------------------------------------------------------------------------
-
-  #observeUnread() {
-    if (!this.isConnected || typeof IntersectionObserver === 'undefined') return;
-    this.#observer ??= new IntersectionObserver((entries) => this.#onIntersect(entries), { threshold: [0, 0.25, 0.5, 0.75, 1] });
-    for (const el of this.renderRoot.querySelectorAll<HTMLElement>('[data-unread]')) this.#observer.observe(el);
-  }
-
-  #onIntersect(entries: IntersectionObserverEntry[]) {
-    const log = this.#log;
-    for (const e of entries) {
-      const id = (e.target as HTMLElement).dataset.id;
-      if (!id) continue;
-      // Half of the message, or (a message taller than the log) half of the log, is on screen.
-      const view = Math.min(log?.clientHeight || Infinity, e.rootBounds?.height || Infinity);
-      const seen = e.isIntersecting && (e.intersectionRatio >= 0.5 || e.intersectionRect.height >= view / 2);
-      if (seen) this.#visible.add(id);
-      else this.#visible.delete(id);
-    }
-    this.#sendReads();
-  }
-
-  #onVisibility = () => this.#sendReads();
-
-  /** Sends the read receipt of each unread message on screen, once, while the page is visible. */
-  #sendReads() {
-    if (document.visibilityState !== 'visible' || this.#visible.size === 0) return;
-    const client = this.#clients.client;
-    const target = this.#target();
-    if (!client || !target) return;
-    for (const id of [...this.#visible]) {
-      const m = this.#conversation.message(id);
-      if (!m || m.own || m.read) {
-        this.#visible.delete(id);
-        continue;
-      }
-      try {
-        if (target.kind === 'muc') client.sendAReadAcknowledgementMuc(id, m.address);
-        else client.sendAReadAcknowledgement(id, m.address);
-      } catch (e) {
-        this.#fail(e);
-        continue;
-      }
-      this.#conversation.markRead(id);
-      this.#visible.delete(id);
-      const el = this.renderRoot.querySelector(`[data-id="${CSS.escape(id)}"]`);
-      if (el) this.#observer?.unobserve(el);
-    }
-  }
 
   // ---- sending -------------------------------------------------------------------------------
 
-  #send(client: JSONgle, target: Target, text: string, additionalContent: unknown): string | null {
+  #send(text: string, additionalContent: unknown): string | null {
     const detail: SendDetail = additionalContent === undefined ? { text } : { text, additionalContent };
     if (!this.fire(new JsongleSendEvent(detail))) return null;
     const final = typeof detail.text === 'string' ? detail.text : '';
     const extra = detail.additionalContent;
     if (!final.trim() && extra === undefined) return null;
-    const id = target.kind === 'muc' ? client.sendMuc(target.to, final, extra) : client.send(target.to, final, extra);
+    const id = this.#session.send(final, extra);
     this.#error = null;
-    this.#conversation.addOwn(id, client.id, final, extra);
     this.#scrollToEnd = true;
     return id;
   }
@@ -584,10 +289,8 @@ export class JsongleChat extends JsongleElement {
   #submit() {
     const input = this.#input;
     if (!input || !input.value.trim()) return;
-    const client = this.#clients.client;
-    const target = this.#target();
-    if (!target) return this.#fail(new JsongleError('invalid-state', 'Nobody to talk to: set `with` or `room`'));
-    if (!client || !this.#ready()) {
+    if (!this.#session.target) return this.#fail(new JsongleError('invalid-state', 'Nobody to talk to: set `with` or `room`'));
+    if (!this.#clients.client || !this.#session.ready) {
       // Kept in the composer, not handed to the client: sent once when the connection is back.
       this.#setPending(true);
       return;
@@ -595,7 +298,7 @@ export class JsongleChat extends JsongleElement {
     this.#setPending(false);
     let id: string | null;
     try {
-      id = this.#send(client, target, input.value, undefined);
+      id = this.#send(input.value, undefined);
     } catch (e) {
       this.#fail(e);
       return;
@@ -606,7 +309,7 @@ export class JsongleChat extends JsongleElement {
   }
 
   #flushPending() {
-    if (!this.#pending || !this.#ready()) return;
+    if (!this.#pending || !this.#session.ready) return;
     this.#setPending(false);
     this.#submit();
   }
@@ -636,12 +339,12 @@ export class JsongleChat extends JsongleElement {
       this.#setPending(false);
       return this.#stopTyping(true);
     }
-    if (!this.#ready()) return;
+    if (!this.#session.ready) return;
     const now = Date.now();
     if (!this.#composing || now - this.#composingAt >= COMPOSING_REFRESH) {
       this.#composing = true;
       this.#composingAt = now;
-      this.#sendTyping(true);
+      this.#session.typing(true);
     }
     clearTimeout(this.#typingTimer);
     this.#typingTimer = setTimeout(() => this.#stopTyping(true), Math.max(0, Number(this.typingPause) || 3000));
@@ -652,35 +355,12 @@ export class JsongleChat extends JsongleElement {
     this.#typingTimer = undefined;
     if (!this.#composing) return;
     this.#composing = false;
-    if (notify && this.#ready()) this.#sendTyping(false);
-  }
-
-  #sendTyping(composing: boolean) {
-    const client = this.#clients.client;
-    const target = this.#target();
-    if (!client || !target) return;
-    try {
-      if (target.kind === 'muc') client.isTypingMuc(composing, target.to);
-      else client.isTyping(composing, target.to);
-    } catch (e) {
-      this.#fail(e);
-    }
+    if (notify && this.#session.ready) this.#session.typing(false);
   }
 
   /** Clicking a reaction: yours is removed, another one becomes yours. */
   #toggleReaction(mid: string, reaction: string) {
-    const client = this.#clients.client;
-    const target = this.#target();
-    if (!client || !target || this.readonly) return;
-    const next = this.#conversation.reactionOf(mid, client.id) === reaction ? '' : reaction;
-    try {
-      if (target.kind === 'muc') client.reactToMessageMUC(mid, next, target.to);
-      else client.reactToMessage(mid, next, target.to);
-    } catch (e) {
-      this.#fail(e);
-      return;
-    }
-    this.#conversation.react(mid, client.id, next);
+    if (!this.readonly) this.#session.toggleReaction(mid, reaction);
   }
 
   #togglePicker(mid: string) {
@@ -706,8 +386,8 @@ export class JsongleChat extends JsongleElement {
     return client;
   }
 
-  #requireTarget(): Target {
-    const target = this.#target();
+  #requireTarget(): ChatTarget {
+    const target = this.#session.target;
     if (!target) throw new JsongleError('invalid-state', 'Nobody to talk to: set `with` or `room`');
     return target;
   }
@@ -727,7 +407,7 @@ export class JsongleChat extends JsongleElement {
   }
 
   #peerName(): string {
-    const target = this.#target();
+    const target = this.#session.target;
     if (!target) return '';
     return target.kind === 'user' ? this.#name(target.to) : (Object.prototype.hasOwnProperty.call(this.names ?? {}, target.to) ? this.names[target.to] : target.to);
   }
@@ -779,8 +459,8 @@ export class JsongleChat extends JsongleElement {
     return html`
       <section part="base" aria-label=${this.t('chat.label', { name: peer })}>
         <div part="log" role="log" aria-live="polite" aria-relevant="additions" aria-label=${this.t('chat.log')} tabindex="0" @scroll=${this.#onScroll}>
-          ${this.#history?.loading ? html`<p part="history-status" role="status">${this.t('chat.loading')}</p>` : nothing}
-          ${entries.length === 0 && !this.#history?.loading ? html`<p part="empty">${this.t('chat.empty')}</p>` : nothing}
+          ${this.#session.loading ? html`<p part="history-status" role="status">${this.t('chat.loading')}</p>` : nothing}
+          ${entries.length === 0 && !this.#session.loading ? html`<p part="empty">${this.t('chat.empty')}</p>` : nothing}
           <ol part="messages">
             ${repeat(entries, (e) => e.id, (e) => this.#renderEntry(e, me))}
           </ol>
@@ -818,7 +498,7 @@ export class JsongleChat extends JsongleElement {
           <time part="time" datetime=${m.sent}>${this.#time(m.sent)}</time>
           ${m.own && m.state ? html`<span part="status" data-state=${m.state}>${this.t(`chat.state.${m.state}`)}</span>` : nothing}
           ${m.own && m.state === 'failed' && !this.readonly ? html`<button type="button" part="retry" aria-label=${this.t('chat.retry.label', { text: m.text.slice(0, 40) })}
-            @click=${() => this.#retry(m.id)}>${this.t('chat.retry')}</button>` : nothing}
+            @click=${() => this.#session.retry(m.id)}>${this.t('chat.retry')}</button>` : nothing}
         </span>
       </div>
       ${this.#renderReactions(m, me)}
