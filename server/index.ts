@@ -22,7 +22,7 @@ import type { MessageStore } from './store/store.ts';
 export type { ServerConfig } from './config.ts';
 export { configFromEnv, resolveConfig, helpText, DEFAULTS } from './config.ts';
 export { MemoryRegistry, type Registry } from './registry.ts';
-export type * from './store/store.ts';
+export * from './store/store.ts';
 export { SqliteStore } from './store/sqlite.ts';
 
 export interface JsongleServer {

@@ -92,7 +92,7 @@ export class ChatSession {
         this.#leave(previous, rid);
       } else {
         // Detached: a move in the DOM comes back at once with the same client; a removal leaves.
-        queueMicrotask(() => {
+        void Promise.resolve().then(() => {
           if (this.#client === previous || this.#joined !== rid) return;
           this.#joined = '';
           this.#leave(previous, rid);
