@@ -8,6 +8,10 @@ import { ERROR_CODE } from '../../src/protocol/codes.ts';
 import { createWebSocketTransport } from '../../src/transport/websocket.ts';
 import { cleanup, connectClient, errorCode, isError, Raw, sleep, startServer, text, transportInfo, until, waitFor } from './helpers.ts';
 
+/** Resolves with the id of the next message of `client` that failed with server error `code`. */
+const failedWith = (client: Awaited<ReturnType<typeof connectClient>>, code: number) =>
+  waitFor(client, 'messagefailed', (_m, e) => e.detail.errorCode === code).then(([m]) => m.id);
+
 afterEach(cleanup);
 
 /** Rejects with the JsongleError's wire code. */
@@ -101,20 +105,21 @@ describe('every error code from a real client action', () => {
     const b = await connectClient(server, 'b');
     assert.equal(await refusedWith(a.request(a.server, 'session-leave', { rid: 'nowhere' })), ERROR_CODE.NOT_A_MEMBER);
     await b.request(b.server, 'session-join', { rid: 'private' });
-    const refused = errorCode(a, ERROR_CODE.NOT_A_MEMBER);
-    a.send('private', 'let me in');
-    await refused;
+    // A refused text is a failed message of the outbox (the error names it with description.mid).
+    const refused = failedWith(a, ERROR_CODE.NOT_A_MEMBER);
+    const id = a.send('private', 'let me in');
+    assert.equal(await refused, id);
   });
 
   test('404003: a message nobody can receive; a call nobody can receive ends unreachable', async () => {
     const server = await startServer();
     const a = await connectClient(server, 'a');
     // A message to a user who is offline is stored for them (store.test.ts); to oneself, nobody has it.
-    const refused = errorCode(a, ERROR_CODE.NO_OTHER_MEMBER);
+    const refused = failedWith(a, ERROR_CODE.NO_OTHER_MEMBER);
     a.send('a', 'anyone?');
     await refused;
     await a.request(a.server, 'session-join', { rid: 'alone' });
-    const alone = errorCode(a, ERROR_CODE.NO_OTHER_MEMBER);
+    const alone = failedWith(a, ERROR_CODE.NO_OTHER_MEMBER);
     a.send('alone', 'anyone?');
     await alone;
     const ended = waitFor(a, 'callended');
