@@ -10,8 +10,8 @@ import { startServer, type TestServer } from './server.ts';
 const part = (el: HTMLElement, name: string) => el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
 const parts = (el: HTMLElement, name: string) => [...el.shadowRoot!.querySelectorAll<HTMLElement>(`[part~="${name}"]`)];
 const bubble = (el: HTMLElement, body: string) => parts(el, 'message').find((m) => m.querySelector('[part="text"]')!.textContent === body) ?? null;
-const shown = (el: HTMLElement, body: string, ms = 5000) => until(() => bubble(el, body), ms, `"${body}" shown in <${el.id}>`);
-const registered = (...clients: JSONgle[]) => until(() => clients.every((c) => c.registered), 5000, 'clients registered');
+const shown = (el: HTMLElement, body: string, ms = 10_000) => until(() => bubble(el, body), ms, `"${body}" shown in <${el.id}>`);
+const registered = (...clients: JSONgle[]) => until(() => clients.every((c) => c.registered), 10_000, 'clients registered');
 /** What a person sees of each message: text, whose, delivery state, read. */
 const view = (el: JsongleChat) => el.messages.map((m) => `${m.own ? 'me' : m.from}: ${m.text} [${m.state ?? (m.read ? 'read' : 'unread')}]`);
 
@@ -39,8 +39,8 @@ describe('<jsongle-chat> with the message store', () => {
     a.send('three');
     await shown(b, 'three');
     // Read on screen at b: alice sees "Read"; "two" read by alice (visible in her log).
-    await until(() => a.messages.find((m) => m.text === 'three')?.state === 'read', 5000, 'three read');
-    await until(() => b.messages.find((m) => m.text === 'two')?.state === 'read', 5000, 'two read');
+    await until(() => a.messages.find((m) => m.text === 'three')?.state === 'read', 10_000, 'three read');
+    await until(() => b.messages.find((m) => m.text === 'two')?.state === 'read', 10_000, 'two read');
     const before = view(a);
     expect(before).to.deep.equal(['me: one [read]', 'bob: two [read]', 'me: three [read]']);
 
@@ -50,7 +50,7 @@ describe('<jsongle-chat> with the message store', () => {
     const again = server.connect('alice', 'Alice');
     await registered(again);
     const reloaded = await chat(again, { with: 'bob' }, 'a2');
-    await until(() => reloaded.messages.length === 3, 5000, 'history loaded');
+    await until(() => reloaded.messages.length === 3, 10_000, 'history loaded');
     expect(view(reloaded)).to.deep.equal(before);
     await reloaded.updateComplete;
     expect(parts(reloaded, 'status').map((s) => s.textContent)).to.deep.equal(['Read', 'Read']);
@@ -62,11 +62,11 @@ describe('<jsongle-chat> with the message store', () => {
     await registered(alice, bob);
     const a = await chat(alice, { room: 'pair' }, 'a');
     let b = await chat(bob, { room: 'pair' }, 'b');
-    await until(() => a.matches(':state(joined)') && b.matches(':state(joined)'), 5000, 'both in the room');
+    await until(() => a.matches(':state(joined)') && b.matches(':state(joined)'), 10_000, 'both in the room');
     b.remove(); // bob leaves the room
-    await until(() => a.members.length === 0, 5000, 'bob left');
+    await until(() => a.members.length === 0, 10_000, 'bob left');
 
-    const failed = nextEvent(a, 'jsongle-message-failed');
+    const failed = nextEvent(a, 'jsongle-message-failed', 10_000);
     const id = a.send('are you there?')!;
     const { message, error } = (await failed).detail;
     expect(message).to.include({ id, text: 'are you there?', state: 'failed' });
@@ -83,10 +83,10 @@ describe('<jsongle-chat> with the message store', () => {
     const got: string[] = [];
     bob.on('messagereceived', (j) => got.push(j.description.content));
     b = await chat(bob, { room: 'pair' }, 'b2');
-    await until(() => b.matches(':state(joined)') && a.members.length === 1, 5000, 'bob back');
+    await until(() => b.matches(':state(joined)') && a.members.length === 1, 10_000, 'bob back');
     retry.click();
     await shown(b, 'are you there?');
-    await until(() => ['delivered', 'read'].includes(a.messages.find((m) => m.id === id)!.state!), 5000, 'delivered after retry');
+    await until(() => ['delivered', 'read'].includes(a.messages.find((m) => m.id === id)!.state!), 10_000, 'delivered after retry');
     await new Promise((r) => setTimeout(r, 300));
     expect(got).to.deep.equal(['are you there?']);
     expect(b.messages.filter((m) => m.text === 'are you there?')).to.have.length(1);
@@ -104,13 +104,17 @@ describe('<jsongle-chat> with the message store', () => {
     await ended; // nobody to ring: a missed call for bob
 
     const bob = server.connect('bob', 'Bob');
+    let delivered = 0;
+    bob.on('messagereceived', () => delivered++);
     await registered(bob);
+    // The chat opens after the stored messages came (delivered on the hello): it shows them from history.
+    await until(() => delivered === 60, 10_000, 'the sixty delivered to bob');
     const b = await chat(bob, { with: 'alice' }, 'b');
     b.names = { alice: 'Alice' };
-    await until(() => parts(b, 'system-missed').length === 1, 5000, 'the missed call line');
+    await until(() => parts(b, 'system-missed').length === 1, 10_000, 'the missed call line');
     expect(parts(b, 'system-missed')[0].querySelector('span')!.textContent).to.equal('Missed call from Alice');
     // The last page: 50 entries, the missed call the newest of them.
-    await until(() => b.messages.length === 49, 5000, 'the last 49 messages and the call');
+    await until(() => b.messages.length === 49, 10_000, 'the last 49 messages and the call');
     expect(b.messages[0].text).to.equal('m11');
 
     // Scrolled to the top: the older ones come above ("Loading…" meanwhile), and what was on screen stays there.
@@ -121,7 +125,7 @@ describe('<jsongle-chat> with the message store', () => {
     log.dispatchEvent(new Event('scroll'));
     await b.updateComplete;
     expect(part(b, 'history-status')?.textContent).to.equal('Loading…');
-    await until(() => b.messages.length === 60, 5000, 'the older page');
+    await until(() => b.messages.length === 60, 10_000, 'the older page');
     await b.updateComplete;
     expect(b.messages[0].text).to.equal('m0');
     expect(part(b, 'history-status')).to.equal(null);
