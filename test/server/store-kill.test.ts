@@ -64,13 +64,15 @@ test(`${COUNT} messages at ${RATE}/s, the server SIGKILLed and restarted halfway
       // Paced from the start time, so a slow turn does not slow the whole run down.
       const due = started + (i * 1000) / RATE - Date.now();
       if (due > 0) await sleep(due);
+      a.send('b', String(i));
       if (i === COUNT / 2) {
+        // Killed right after a send: that message is on the wire, not yet stored; only the outbox
+        // (resent after the reconnection, same id) can save it.
         killedAt = i;
         server.child.kill('SIGKILL');
         await new Promise((r) => server.child.once('exit', r));
         restarted = startChild(dataDir, port).then((s) => { server = s; });
       }
-      a.send('b', String(i));
     }
     await restarted;
     await until(() => got.length >= COUNT && a.pendingMessages.length === 0, 40_000,
