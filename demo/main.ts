@@ -35,14 +35,22 @@ function nameProblem(name: string): string {
 
 const form = $<HTMLFormElement>('sign-in');
 const nameInput = $<HTMLInputElement>('name');
+/** Say what is wrong with the name typed ('' clears it); `taken` also offers to share it. */
+function nameError(problem: string, taken = false) {
+  $('name-error').textContent = problem;
+  $('name-taken').hidden = !taken;
+  nameInput.setAttribute('aria-invalid', problem ? 'true' : 'false');
+}
 form.addEventListener('submit', (e) => {
   e.preventDefault();
   const name = nameInput.value.trim();
   const problem = nameProblem(name);
-  $('name-error').textContent = problem;
-  nameInput.setAttribute('aria-invalid', problem ? 'true' : 'false');
+  nameError(problem);
   if (!problem) start(name);
 });
+// A name already online is refused, unless its owner says it is them (the same person in two tabs:
+// both ring, as on two phones).
+$('name-shared').addEventListener('click', () => start(nameInput.value.trim(), true));
 $('sign-out').addEventListener('click', () => {
   sessionStorage.removeItem(NAME_KEY);
   const url = new URL(location.href);
@@ -50,8 +58,13 @@ $('sign-out').addEventListener('click', () => {
   location.assign(url); // a fresh page: the connection element closes its client when it goes
 });
 
-function start(name: string) {
+/** Whether this tab may use its name without asking who else has it (its own, or shared on purpose). */
+let nameChecked = false;
+
+function start(name: string, shared = false) {
+  nameChecked = shared;
   sessionStorage.setItem(NAME_KEY, name); // this tab keeps its name when reloaded
+  nameError('');
   form.hidden = true;
   $('me').textContent = `as ${name}`;
   $('sign-out').hidden = false;
@@ -64,6 +77,36 @@ function start(name: string) {
   connection.user = name; // with the url (or the channel), enough to connect
   connection.hidden = false;
   if (serverless) rollCall(name);
+  dialer.focus(); // the form went away: focus goes to what comes next, not to <body>
+}
+
+/** Back to the form: `name` is online already (another tab, or somebody else). */
+function refuseName(name: string) {
+  sessionStorage.removeItem(NAME_KEY);
+  connection.url = ''; // without a url nor a user, the connection closes
+  connection.user = '';
+  connection.hidden = true;
+  $('me').textContent = '';
+  $('sign-out').hidden = true;
+  form.hidden = false;
+  nameInput.value = name;
+  nameError(`“${name}” is already online. Pick another name.`, true);
+  nameInput.focus();
+}
+
+const PRESENCE = 'demo-presence';
+/**
+ * Whether another connection uses this client's name: a request to our own id reaches our other
+ * connections (whose page answers it), and the server refuses it when there is none.
+ */
+async function nameTaken(c: JSONgle): Promise<boolean> {
+  try {
+    await c.request(c.id, PRESENCE, {});
+    return true;
+  } catch (e) {
+    const detail = (e as { detail?: { from?: string; errorCode?: number } }).detail;
+    return !(detail?.from === c.server && detail?.errorCode === 404003);
+  }
 }
 
 // ---- connection state and messages to the visitor ----------------------------------------------
@@ -126,7 +169,14 @@ function watch(next: JSONgle | null) {
   online.clear();
   renderPeople();
   if (!next) return;
-  const registered = () => void joinLobby(next);
+  const registered = async () => {
+    if (!nameChecked && await nameTaken(next)) return refuseName(next.id);
+    nameChecked = true; // a reconnection keeps the name
+    if (next === client) void joinLobby(next);
+  };
+  const request = (query: { query?: string; transaction?: string }, from: string) => {
+    if (query.query === PRESENCE && from === next.id && query.transaction) next.answer(from, PRESENCE, {}, query.transaction).catch(() => {});
+  };
   const event = (event: { action: string; event?: string; description?: unknown }, from: string) => {
     // A call missed while this page was closed (stored by the server, delivered on the hello): the
     // chat with the caller opens; it shows the missed call from its history.
@@ -139,11 +189,13 @@ function watch(next: JSONgle | null) {
   };
   next.on('registered', registered);
   next.on('event', event);
+  next.on('request', request);
   stopWatching = () => {
     next.off('registered', registered);
     next.off('event', event);
+    next.off('request', request);
   };
-  if (next.registered) registered();
+  if (next.registered) void registered();
 }
 
 /** `muc-join` answers with the other members (joining again only refreshes the list). */
@@ -176,28 +228,48 @@ function rollCall(name: string) {
   addEventListener('pagehide', () => say('bye'));
 }
 
+const rows = new Map<string, HTMLLIElement>();
+
+/**
+ * The list of who is online. Each person keeps their row (and its buttons) from one rendering to
+ * the next, so a focused button stays focused; long names end with an ellipsis, whole in a tooltip.
+ */
 function renderPeople() {
   const list = $('people');
-  const items = [...online].sort(([a], [b]) => a.localeCompare(b)).map(([uid, dn]) => {
-    const li = document.createElement('li');
-    li.dataset.uid = uid;
-    const who = button('person', dn, () => select(uid));
-    who.setAttribute('aria-pressed', String(selected === uid));
-    who.title = `Chat with ${dn}`;
-    const count = unread.get(uid);
-    if (count) {
+  for (const [uid, row] of rows) if (!online.has(uid)) { row.remove(); rows.delete(uid); }
+  const sorted = [...online].sort(([a], [b]) => a.localeCompare(b));
+  sorted.forEach(([uid, dn], i) => {
+    let li = rows.get(uid);
+    if (!li) {
+      li = document.createElement('li');
+      li.dataset.uid = uid;
+      const who = button('person', '', () => select(uid));
+      const name = document.createElement('span');
+      name.className = 'name';
       const badge = document.createElement('span');
       badge.className = 'badge';
-      badge.textContent = String(count);
-      badge.setAttribute('aria-label', `${count} unread`);
-      who.append(badge);
+      who.append(name, badge);
+      li.append(who, button('audio', 'Audio', () => place(uid, 'audio')), button('video', 'Video', () => place(uid, 'video')));
+      rows.set(uid, li);
     }
-    li.append(who, button('audio', 'Audio', () => place(uid, 'audio'), `Audio call ${dn}`),
-      button('video', 'Video', () => place(uid, 'video'), `Video call ${dn}`));
-    return li;
+    const [who, audio, video] = li.children as unknown as HTMLButtonElement[];
+    who.querySelector('.name')!.textContent = dn;
+    who.title = dn === uid ? dn : `${dn} (${uid})`;
+    who.setAttribute('aria-pressed', String(selected === uid));
+    who.setAttribute('aria-label', `Chat with ${dn}`);
+    const count = unread.get(uid) ?? 0;
+    const badge = who.querySelector<HTMLElement>('.badge')!;
+    badge.hidden = !count;
+    badge.textContent = count ? String(count) : '';
+    if (count) who.setAttribute('aria-label', `Chat with ${dn}, ${count} unread`);
+    audio.setAttribute('aria-label', `Audio call ${dn}`);
+    video.setAttribute('aria-label', `Video call ${dn}`);
+    audio.title = `Audio call ${dn}`;
+    video.title = `Video call ${dn}`;
+    // Moved only when the order changed: moving a row would take the focus away from its button.
+    if (list.children[i] !== li) list.insertBefore(li, list.children[i] ?? null);
   });
-  list.replaceChildren(...items);
-  $('people-empty').hidden = items.length > 0;
+  $('people-empty').hidden = sorted.length > 0;
 }
 
 function button(className: string, text: string, onClick: () => void, label?: string) {
@@ -222,6 +294,7 @@ dialer.addEventListener('jsongle-dial', (e) => select(e.detail.to));
 callEl.addEventListener('jsongle-incoming-call', (e) => select(e.detail.from));
 callEl.addEventListener('jsongle-call-change', (e) => {
   document.body.dataset.call = e.detail.state; // the layout puts a live call first on small screens
+  showDevices();
   if (e.detail.state === 'ringing' && callEl.currentCall && !callEl.currentCall.outgoing) notice.hidden = true;
 });
 callEl.addEventListener('jsongle-call-end', (e) => {
@@ -259,7 +332,18 @@ async function listDevices() {
     const noun = kind === 'audioinput' ? 'Microphone' : 'Camera';
     select.replaceChildren(...list.map((d, i) => new Option(d.label || `${noun} ${i + 1}`, d.deviceId, false, d.deviceId === current)));
   }
-  $('devices').hidden = devices.every((d) => !d.deviceId);
+  known = devices.some((d) => d.deviceId);
+  showDevices();
+}
+
+let known = false;
+/** The pickers, only while a call is on (and the camera one only for a video call). */
+function showDevices() {
+  const call = callEl.currentCall;
+  // Not while a call rings here: the pickers come with the call, once answered.
+  const live = !!call && !call.ended && callEl.state !== 'idle' && !(callEl.state === 'ringing' && !call.outgoing);
+  $('devices').hidden = !live || !known;
+  $('camera-picker').hidden = call?.media === 'audio';
 }
 
 pickers.audioinput.addEventListener('change', () => { callEl.audioInput = pickers.audioinput.value; });

