@@ -9,11 +9,12 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.exit(0);
 }
 
-// Built to dist/server/bin.js: the package root is two levels up; the demo page and its bundle live there.
+// Built to dist/server/bin.js: the demo site (pages, page script, CDN file) is dist/demo/, in the
+// package too, so `npx jsongle-server` serves the demo at / as `npm start` does.
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 try {
-  const config = configFromEnv(process.env, { staticDirs: [resolve(root, 'demo'), resolve(root, 'dist/demo')], processMetrics: true });
+  const config = configFromEnv(process.env, { staticDirs: [resolve(root, 'dist/demo')], processMetrics: true });
   const server = await createServer(config);
   console.log(`JSONgle server: open ${server.url.replace('127.0.0.1', 'localhost')}/ (WebSocket ${server.wsUrl})`);
   let stopping = false;

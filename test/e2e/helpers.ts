@@ -13,8 +13,8 @@ import { createServer, type JsongleServer } from '../../server/index.ts';
 import { httpHandler } from '../../server/http.ts';
 
 export const CHROME = process.env.CHROME_PATH || '/usr/bin/chromium';
-/** The built demo, as `npm start` serves it: the pages from demo/; the CDN file and demo.js from dist/demo. */
-const BUILT = ['demo', 'dist/demo'];
+/** The built demo, as `npm start` and the package serve it: pages, CDN file and demo.js in dist/demo. */
+const BUILT = ['dist/demo'];
 export const WAIT = 15_000;
 
 const ARGS = [
@@ -31,7 +31,7 @@ let staticDirs: string[] = [];
  * a build started meanwhile (it empties dist/) cannot pull the files from under a running test.
  */
 export async function prepareDemo() {
-  for (const file of ['dist/demo/jsongle-elements.min.js', 'dist/demo/demo.js', 'demo/index.html', 'demo/serverless.html']) {
+  for (const file of ['dist/demo/jsongle-elements.min.js', 'dist/demo/demo.js', 'dist/demo/index.html', 'dist/demo/serverless.html']) {
     if (!existsSync(file)) throw new Error(`${file} is missing: run \`node scripts/build.mjs\` first (npm test does)`);
   }
   const root = await mkdtemp(join(tmpdir(), 'jsongle-e2e-site-'));

@@ -1,7 +1,7 @@
 // What `npm pack` ships: only what users need, and every entry point resolves from the tarball in
 // a bare Node process (the package unpacked into a scratch node_modules, its dependencies linked).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -49,10 +49,11 @@ describe('npm pack', () => {
   it('ships nothing but dist/, custom-elements.json, README and package.json', () => {
     const extra = files.filter((f) => !/^(dist\/|custom-elements\.json$|README\.md$|LICENSE$|package\.json$)/.test(f));
     assert.deepEqual(extra, []);
-    // No sources, tests, demo or benchmark in the tarball.
-    assert.deepEqual(files.filter((f) => /^(src|components|server|test|demo|bench|scripts)\/|^dist\/demo\/|\.test\./.test(f)), []);
+    // No sources, tests or benchmark in the tarball; the demo only as built (dist/demo/, served at /).
+    assert.deepEqual(files.filter((f) => /^(src|components|server|test|demo|bench|scripts)\/|\.test\.|^dist\/demo\/.*\.ts$/.test(f)), []);
     for (const file of ['dist/jsongle-elements.min.js', 'dist/index.js', 'dist/core/index.js', 'dist/server/index.js', 'dist/translations/fr.js',
-      'dist/types/components/index.d.ts', 'dist/types/src/index.d.ts', 'dist/types/server/index.d.ts', 'custom-elements.json']) {
+      'dist/types/components/index.d.ts', 'dist/types/src/index.d.ts', 'dist/types/server/index.d.ts', 'custom-elements.json',
+      'dist/demo/index.html', 'dist/demo/serverless.html', 'dist/demo/demo.css', 'dist/demo/demo.js', 'dist/demo/jsongle-elements.min.js']) {
       assert.ok(files.includes(file), `${file} is in the tarball`);
     }
   });
@@ -87,5 +88,31 @@ describe('npm pack', () => {
     const help = execFileSync(process.execPath, [bin, '--help'], { cwd: scratch, encoding: 'utf8', timeout: 20000 });
     assert.match(help, /JSONGLE_APP_TOKEN/);
     assert.match(help, /PORT/);
+  });
+
+  it('serves the demo at / from the tarball, as the command says', async () => {
+    const bin = join(scratch, 'node_modules', 'jsongle-elements', pkg.bin['jsongle-server']);
+    const child = spawn(process.execPath, [bin], { cwd: scratch, env: { ...process.env, PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const said = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error(`jsongle-server said no URL within 20 s: ${out}`)), 20000);
+        child.stdout.on('data', (d) => {
+          out += d;
+          if (out.includes('\n')) { clearTimeout(timer); resolve(out); }
+        });
+        child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`jsongle-server exited (${code}): ${out}`)); });
+      });
+      const url = /open (http:\/\/\S+\/)/.exec(said)?.[1]?.replace('localhost', '127.0.0.1');
+      assert.ok(url, `the URL to open: ${said}`);
+      const page = await fetch(url);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /<jsongle-call /);
+      for (const file of ['jsongle-elements.min.js', 'demo.js', 'demo.css', 'serverless.html']) {
+        assert.equal((await fetch(url + file)).status, 200, `/${file}`);
+      }
+    } finally {
+      child.kill();
+    }
   });
 });
