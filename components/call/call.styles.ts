@@ -113,7 +113,7 @@ export const callStyles = css`
     position: absolute;
     inset: 0;
     border-radius: 50%;
-    border: 2px solid var(--_hue);
+    border: 2px solid var(--jsongle-call-ripple-color, rgb(255 255 255 / 0.4));
     animation: ripple 2.4s ease-out infinite;
   }
   :is([data-phase='calling'], [data-phase='incoming']) [part~='avatar']::after { animation-delay: 1.2s; }

@@ -147,6 +147,13 @@ describe('the demo as a person sees it', { timeout: 150_000 }, () => {
     assert.equal(await a.page.evaluate(() => !document.getElementById('devices')!.hidden), true, 'device pickers during the call');
     await axe(a.page, 'in call');
     await shoot(a.page, '06-in-call');
+    // The element's dark theme, in a page that allows it (color-scheme) for a visitor who prefers it.
+    await a.page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
+    await a.page.evaluate(() => { document.documentElement.style.colorScheme = 'light dark'; });
+    assert.equal(await a.page.$eval('#call >>> [part~="base"]', (el) => getComputedStyle(el).backgroundColor), 'rgb(22, 27, 34)', 'the dark card');
+    await (await a.page.$('#call'))!.screenshot({ path: `${SHOTS}/06-in-call-dark.png` });
+    await a.page.evaluate(() => { document.documentElement.style.colorScheme = ''; });
+    await a.page.emulateMediaFeatures([]);
 
     // Bob mutes with Space (from Hang up back to the microphone).
     const tabsToMute = await tabTo(b.page, 'button[mute-audio]', { back: true });
