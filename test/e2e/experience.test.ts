@@ -30,7 +30,8 @@ const focused = (page: Page) => page.evaluate(() => {
 
 /** axe-core in the page (its shadow roots included): the violations, any impact. */
 async function axe(page: Page, what: string) {
-  await page.evaluate(AXE); // through the DevTools protocol: the page's CSP does not apply
+  // Through the DevTools protocol, once per page: the page's CSP does not apply.
+  if (!await page.evaluate(() => 'axe' in window)) await page.evaluate(AXE);
   const violations = await page.evaluate(async () => {
     const result = await (window as any).axe.run(document, { resultTypes: ['violations'] });
     return result.violations.map((v: any) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n: any) => n.target.join(' ')).join(' | ')}`);

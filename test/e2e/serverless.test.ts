@@ -34,7 +34,7 @@ describe('serverless demo page', { timeout: 120_000 }, () => {
     const started = Date.now();
     await a.page.locator('#people li[data-uid="ben"] button.video').click();
     await until(b.page, 'ben rings', () => (document.getElementById('call') as any).matches(':state(incoming)'));
-    assert.equal(await partText(b.page, '#call', 'state'), 'ann is calling you (video)');
+    assert.equal(await partText(b.page, '#call', 'alert-region'), 'ann is calling you (video)');
     await clickPart(b.page, '#call', 'accept');
     for (const [page, who] of [[a.page, 'ann'], [b.page, 'ben']] as const) {
       await until(page, `${who}: active on both sides`, () => (document.getElementById('call') as any).currentCall?.reason === 'is-active-both-side');

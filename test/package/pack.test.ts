@@ -99,7 +99,7 @@ describe('npm pack', () => {
         const timer = setTimeout(() => reject(new Error(`jsongle-server said no URL within 20 s: ${out}`)), 20000);
         child.stdout.on('data', (d) => {
           out += d;
-          if (out.includes('\n')) { clearTimeout(timer); resolve(out); }
+          if (/open http\S+\/ /.test(out)) { clearTimeout(timer); resolve(out); }
         });
         child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`jsongle-server exited (${code}): ${out}`)); });
       });
