@@ -76,12 +76,18 @@ function start(name: string, shared = false) {
   connection.displayName = name;
   connection.user = name; // with the url (or the channel), enough to connect
   connection.hidden = false;
+  // After a refusal the element still has this configuration on record (it went idle without
+  // connecting): ask it to connect again.
+  if (refused) connection.reconnect();
+  refused = false;
   if (serverless) rollCall(name);
   dialer.focus(); // the form went away: focus goes to what comes next, not to <body>
 }
 
+let refused = false;
 /** Back to the form: `name` is online already (another tab, or somebody else). */
 function refuseName(name: string) {
+  refused = true;
   sessionStorage.removeItem(NAME_KEY);
   connection.url = ''; // without a url nor a user, the connection closes
   connection.user = '';

@@ -26,7 +26,8 @@ for (const suite of ['core', 'server', 'package', 'e2e']) {
   const list = files(`test/${suite}`);
   if (!want(suite) || list.length === 0) continue;
   const tap = `.test-build/${suite}.tap`;
-  const status = run('node', ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=60000',
+  // node applies --test-timeout to each whole file too: 5 minutes (the e2e files need more than 60 s on a loaded machine).
+  const status = run('node', ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=300000',
     '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...list]);
   const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
   const num = (k) => Number(text.match(new RegExp(`^# ${k} (\\d+)$`, 'm'))?.[1] ?? 0);
