@@ -77,6 +77,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
 
   const metrics = createMetrics(stats, {
     connections: () => connections.size, users: () => registry.users(), rooms: () => registry.rooms(),
+    largestSendQueue: () => { let most = 0; for (const c of connections) most = Math.max(most, c.ws.bufferedAmount); return most; },
   }, config.processMetrics);
   const http = createHttpServer(httpHandler({
     staticDirs: config.staticDirs,

@@ -12,11 +12,17 @@ export class Stats {
   bytesOut = 0;
   accepted = 0;
   refused = 0;
+  /** Connections dropped for having more than JSONGLE_MAX_BUFFERED_BYTES unsent. */
+  slowDropped = 0;
   relay(action: string) { this.relayed.set(action, (this.relayed.get(action) ?? 0) + 1); }
   error(code: number | string) { this.errors.set(String(code), (this.errors.get(String(code)) ?? 0) + 1); }
 }
 
-export interface Counts { connections(): number; users(): number; rooms(): number }
+export interface Counts {
+  connections(): number; users(): number; rooms(): number;
+  /** Bytes waiting to be sent to the most backed-up connection. */
+  largestSendQueue(): number;
+}
 
 /** A prom-client registry of its own (several servers may live in one process, as in the tests). */
 export function createMetrics(stats: Stats, counts: Counts, processMetrics: boolean): Registry {
@@ -38,11 +44,13 @@ export function createMetrics(stats: Stats, counts: Counts, processMetrics: bool
   gauge('jsongle_connections', 'Open WebSocket connections', counts.connections);
   gauge('jsongle_users', 'Registered users (distinct uids with at least one connection)', counts.users);
   gauge('jsongle_rooms', 'Rooms with at least one member', counts.rooms);
+  gauge('jsongle_send_queue_max_bytes', 'Bytes waiting to be sent to the most backed-up connection (above JSONGLE_MAX_BUFFERED_BYTES it is dropped)', counts.largestSendQueue);
   byLabel('jsongle_messages_relayed_total', 'Messages relayed to a recipient, by action', 'action', () => stats.relayed);
   byLabel('jsongle_errors_total', 'Errors sent to clients, by code', 'code', () => stats.errors);
   total('jsongle_bytes_received_total', 'Bytes of WebSocket messages received (payloads)', () => stats.bytesIn);
   total('jsongle_bytes_sent_total', 'Bytes of WebSocket frames sent (payloads and frame headers)', () => stats.bytesOut);
   total('jsongle_connections_accepted_total', 'WebSocket connections accepted', () => stats.accepted);
+  total('jsongle_slow_peers_dropped_total', 'Connections dropped for not reading: more than JSONGLE_MAX_BUFFERED_BYTES unsent', () => stats.slowDropped);
   total('jsongle_connections_refused_total', 'WebSocket upgrades refused (token, origin, capacity, path)', () => stats.refused);
   if (processMetrics) collectDefaultMetrics({ register: registry });
   return registry;

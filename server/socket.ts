@@ -88,6 +88,7 @@ export class Connection implements Client {
     if (ws.bufferedAmount > this.ctx.config.maxBufferedBytes) {
       // A peer that does not read would make the server hold its backlog forever.
       this.ctx.log.log('warning', () => `dropping ${this.address}: more than ${this.ctx.config.maxBufferedBytes} bytes unsent`);
+      this.ctx.stats.slowDropped++;
       ws.terminate();
       return;
     }

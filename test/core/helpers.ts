@@ -12,16 +12,17 @@ export const fixture = (title: string): JsongleMessage<any> => structuredClone(f
 /** Resolves with the arguments of the next `event`, or rejects after `ms`. */
 export function once<K extends keyof JsongleEvents>(client: JSONgle, event: K, ms = 2000): Promise<Parameters<JsongleEvents[K]>> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no '${event}' event within ${ms} ms`)), ms);
-    client.once(event, ((...args: any[]) => {
+    const listener = ((...args: any[]) => {
       clearTimeout(timer);
       resolve(args as any);
-    }) as any);
+    }) as any;
+    const timer = setTimeout(() => { client.off(event, listener); reject(new Error(`no '${event}' event within ${ms} ms`)); }, ms);
+    client.once(event, listener);
   });
 }
 
-/** The next `event` whose arguments pass `test`. */
-export function onceWhere<K extends keyof JsongleEvents>(client: JSONgle, event: K, test: (...args: Parameters<JsongleEvents[K]>) => boolean, ms = 2000): Promise<Parameters<JsongleEvents[K]>> {
+/** The next `event` whose arguments pass `test`; rejects after `ms`, naming `what` (default: the event). */
+export function onceWhere<K extends keyof JsongleEvents>(client: JSONgle, event: K, test: (...args: Parameters<JsongleEvents[K]>) => boolean, ms = 2000, what?: string): Promise<Parameters<JsongleEvents[K]>> {
   return new Promise((resolve, reject) => {
     const listener = ((...args: any[]) => {
       if (!(test as any)(...args)) return;
@@ -29,7 +30,7 @@ export function onceWhere<K extends keyof JsongleEvents>(client: JSONgle, event:
       client.off(event, listener);
       resolve(args as any);
     }) as any;
-    const timer = setTimeout(() => { client.off(event, listener); reject(new Error(`no matching '${event}' within ${ms} ms`)); }, ms);
+    const timer = setTimeout(() => { client.off(event, listener); reject(new Error(`${what ?? `a matching '${event}'`}: nothing within ${ms} ms`)); }, ms);
     client.on(event, listener);
   });
 }
@@ -74,12 +75,16 @@ export function wire(config: Partial<JsongleConfig> = {}) {
     /** Delivers a raw frame, valid or not. */
     raw: (data: unknown) => (ta as MemoryTransport).inject(data),
     /** The next message the client sends that passes `test` (already sent ones count). */
-    sentWhere(test: (m: JsongleMessage<any>) => boolean, ms = 2000): Promise<JsongleMessage<any>> {
+    sentWhere(test: (m: JsongleMessage<any>) => boolean, ms = 2000, what = 'a matching message'): Promise<JsongleMessage<any>> {
       const done = sent.find(test);
       if (done) return Promise.resolve(done);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`nothing matching was sent within ${ms} ms`)), ms);
-        waiters.push([test, (m) => { clearTimeout(timer); resolve(m); }]);
+        const waiter: (typeof waiters)[number] = [test, (m) => { clearTimeout(timer); resolve(m); }];
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          reject(new Error(`${what} sent by the client: nothing within ${ms} ms (sent: ${JSON.stringify(sent.map((m) => m.jsongle.action))})`));
+        }, ms);
+        waiters.push(waiter);
       });
     },
   };
@@ -134,10 +139,8 @@ export async function connect(caller: JSONgle, callee: JSONgle, to: string, medi
   caller.sendCandidate(CANDIDATE(1));
   callee.sendCandidate(CANDIDATE(2));
   await Promise.all([toCallee, toCaller]);
-  const bothActive = Promise.all([
-    new Promise((r) => caller.on('callstatechanged', (c, ch) => ch.reason === 'is-active-both-side' && r(c))),
-    new Promise((r) => callee.on('callstatechanged', (c, ch) => ch.reason === 'is-active-both-side' && r(c))),
-  ]);
+  const bothActive = Promise.all([caller, callee].map((c) =>
+    onceWhere(c, 'callstatechanged', (_call, ch) => ch.reason === 'is-active-both-side', 2000, 'the call active on both sides')));
   caller.setAsActive();
   callee.setAsActive();
   await bothActive;

@@ -1,5 +1,6 @@
 // Server test helpers: a real server on 127.0.0.1 (random port), core clients over the WebSocket
 // transport with the `ws` package, and raw sockets to script exactly what goes on the wire.
+// Every wait is bounded and fails with a message naming what it waited for.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,11 +14,19 @@ import { onceWhere } from '../core/helpers.ts';
 
 export type Msg = { id: string; from: string; to: string; jsongle: any };
 
+/** Settles like `promise`, or rejects after `ms` with `what: nothing within ms` (the timer never outlives it). */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
+    promise.then((v) => { clearTimeout(timer); resolve(v); }, (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
 const cleanups: (() => unknown)[] = [];
-/** Runs (and forgets) every cleanup registered since the last call; use in afterEach. */
+/** Runs (and forgets) every cleanup registered since the last call, each bounded; use in afterEach. */
 export async function cleanup() {
   for (const fn of cleanups.splice(0).reverse()) {
-    try { await fn(); } catch { /* best effort */ }
+    try { await within(Promise.resolve().then(fn), 5000, 'cleanup'); } catch { /* best effort */ }
   }
 }
 
@@ -29,9 +38,16 @@ export function tempDir(): string {
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<JsongleServer> {
-  const server = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'none', dataDir: tempDir(), ...options });
+  const server = await within(createServer({ port: 0, host: '127.0.0.1', logLevel: 'none', dataDir: tempDir(), ...options }), 5000, 'the server listening');
   cleanups.push(() => server.close());
   return server;
+}
+
+/** The value of one sample of the server's /metrics, e.g. `jsongle_users` or `jsongle_errors_total{code="429001"}` (undefined when absent). */
+export async function metric(server: Pick<JsongleServer, 'url'>, name: string): Promise<number | undefined> {
+  const body = await within(fetch(`${server.url}/metrics`).then((r) => r.text()), 5000, 'GET /metrics');
+  const line = body.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
 }
 
 /** A core client connected through the WebSocket transport; resolves once registered. */
@@ -42,22 +58,22 @@ export async function connectClient(server: Pick<JsongleServer, 'wsUrl'>, uid: s
     requestTimeout: 3000,
   });
   cleanups.push(() => client.close());
-  await waitFor(client, 'registered');
+  await waitFor(client, 'registered', () => true, 3000, `${uid} registered`);
   return client;
 }
 
-/** Resolves with the arguments of the next `event` that passes `test`; rejects after `ms`. */
-export const waitFor = <K extends keyof JsongleEvents>(client: JSONgle, event: K, test: (...args: Parameters<JsongleEvents[K]>) => boolean = () => true, ms = 3000) =>
-  onceWhere(client, event, test, ms);
+/** Resolves with the arguments of the next `event` that passes `test`; rejects after `ms`, naming `what`. */
+export const waitFor = <K extends keyof JsongleEvents>(client: JSONgle, event: K, test: (...args: Parameters<JsongleEvents[K]>) => boolean = () => true, ms = 3000, what?: string) =>
+  onceWhere(client, event, test, ms, what);
 
 /** Resolves when `client` emits a `session-error` with `code`. */
-export const errorCode = (client: JSONgle, code: number) =>
-  waitFor(client, 'error', (e) => e.code === 'session-error' && e.detail.errorCode === code);
+export const errorCode = (client: JSONgle, code: number, ms = 3000) =>
+  waitFor(client, 'error', (e) => e.code === 'session-error' && e.detail.errorCode === code, ms, `session-error ${code}`);
 
 /** A raw WebSocket to the server: every frame received is kept, in order, for next(). */
 export class Raw {
   readonly received: Msg[] = [];
-  readonly closed: Promise<{ code: number; reason: string }>;
+  readonly #closed: Promise<{ code: number; reason: string }>;
   #unread: Msg[] = [];
   #waiters: { test: (m: Msg) => boolean; resolve: (m: Msg) => void }[] = [];
 
@@ -69,20 +85,26 @@ export class Raw {
       if (i >= 0) this.#waiters.splice(i, 1)[0].resolve(m);
       else this.#unread.push(m);
     });
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+    this.#closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
     ws.on('error', () => {});
   }
 
+  /** The close code and reason, once the socket closed; rejects when it is still open after 5 s. */
+  get closed(): Promise<{ code: number; reason: string }> { return this.closedWithin(); }
+
+  /** Like `closed`, with its own bound. */
+  closedWithin(ms = 5000) { return within(this.#closed, ms, `the socket closing (Raw.closed; ${this.received.length} frames received)`); }
+
   /** Opens a socket; rejects with the HTTP status when the upgrade is refused. */
-  static open(url: string, options: ConstructorParameters<typeof WebSocket>[2] = {}): Promise<Raw> {
-    return new Promise((resolve, reject) => {
+  static open(url: string, options: ConstructorParameters<typeof WebSocket>[2] = {}, ms = 5000): Promise<Raw> {
+    return within(new Promise((resolve, reject) => {
       const ws = new WebSocket(url, options);
       const raw = new Raw(ws);
       cleanups.push(() => ws.terminate());
       ws.once('open', () => resolve(raw));
       ws.once('unexpected-response', (_req, res) => { reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })); ws.terminate(); });
       ws.once('error', reject);
-    });
+    }), ms, `the WebSocket to ${url} opening`);
   }
 
   /** Opens a socket and completes the hello handshake as `uid`. */
@@ -93,14 +115,14 @@ export class Raw {
   }
 
   /** The next unread message passing `test` (messages before it stay unread); rejects after `ms`. */
-  next(test: (m: Msg) => boolean = () => true, ms = 2000): Promise<Msg> {
+  next(test: (m: Msg) => boolean = () => true, ms = 2000, what = 'a matching message'): Promise<Msg> {
     const i = this.#unread.findIndex(test);
     if (i >= 0) return Promise.resolve(this.#unread.splice(i, 1)[0]);
     return new Promise((resolve, reject) => {
       const waiter = { test, resolve: (m: Msg) => { clearTimeout(timer); resolve(m); } };
       const timer = setTimeout(() => {
         this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
-        reject(new Error(`no matching message within ${ms} ms; unread: ${JSON.stringify(this.#unread.map((m) => m.jsongle?.action))}`));
+        reject(new Error(`${what}: nothing within ${ms} ms; unread: ${JSON.stringify(this.#unread.map((m) => m.jsongle?.action))}`));
       }, ms);
       this.#waiters.push(waiter);
     });
@@ -115,9 +137,9 @@ export class Raw {
   send(message: unknown) { this.ws.send(typeof message === 'string' ? message : JSON.stringify(message)); }
 
   async register(uid: string, dn = uid) {
-    const hello = await this.next((m) => m.jsongle.query === 'session-hello');
+    const hello = await this.next((m) => m.jsongle.query === 'session-hello', 2000, `the hello to ${uid}`);
     this.send({ id: `h-${uid}`, from: hello.to, to: hello.from, jsongle: { action: 'iq-result', query: 'session-hello', transaction: hello.jsongle.transaction, description: { uid, dn } } });
-    const ack = await this.next((m) => m.jsongle.action === 'ack' && m.jsongle.transaction === hello.jsongle.transaction);
+    const ack = await this.next((m) => m.jsongle.action === 'ack' && m.jsongle.transaction === hello.jsongle.transaction, 2000, `the ack of ${uid}'s hello answer`);
     if (ack.jsongle.status !== 'success') throw new Error(`registration of ${uid} failed`);
     return hello;
   }
@@ -126,7 +148,7 @@ export class Raw {
   async request(query: string, description: Record<string, unknown>, sn = 'jsongle'): Promise<Msg> {
     const transaction = `t-${Math.random().toString(36).slice(2)}`;
     this.send({ id: transaction, from: 'x', to: sn, jsongle: { action: 'iq-set', query, transaction, description } });
-    return this.next((m) => m.jsongle.transaction === transaction && m.jsongle.action.startsWith('iq-'));
+    return this.next((m) => m.jsongle.transaction === transaction && m.jsongle.action.startsWith('iq-'), 2000, `the answer to ${query}`);
   }
 }
 
@@ -156,6 +178,6 @@ export async function until(check: () => boolean | Promise<boolean>, ms = 2000, 
 
 /** The next `session-event` named `event` (ack, typing, joined…) whose description passes `test`. */
 export async function waitEvent(client: JSONgle, event: string, test: (description: any, from: string) => boolean = () => true, ms = 3000) {
-  const [body, from] = await waitFor(client, 'event', (e, f) => e.action === 'session-event' && e.event === event && test(e.description, f), ms);
+  const [body, from] = await waitFor(client, 'event', (e, f) => e.action === 'session-event' && e.event === event && test(e.description, f), ms, `session-event ${event}`);
   return { body: body as EventBody, description: body.description as any, from };
 }

@@ -2,7 +2,7 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JSONgle } from '../../src/client.ts';
-import { cleanup, connectClient, Raw, startServer, text, waitEvent, waitFor } from './helpers.ts';
+import { cleanup, connectClient, Raw, startServer, text, transportInfo, waitEvent, waitFor } from './helpers.ts';
 
 afterEach(cleanup);
 
@@ -304,5 +304,60 @@ describe('multi-user rooms', () => {
     carol.sendOffer(ANSWER);
     await answered;
     assert.equal(bob.currentCall, null, 'bob is out of it');
+  });
+});
+
+describe('what the caller hears and what the server stamps', () => {
+  test('a callee ringing on two devices: the caller hears `ringing` exactly once, and no error', async () => {
+    const server = await startServer();
+    const alice = await connectClient(server, 'alice');
+    const [phone, laptop] = await Promise.all([Raw.registered(server, 'bob'), Raw.registered(server, 'bob')]);
+    let ringing = 0;
+    const errors: string[] = [];
+    alice.on('callstatechanged', (_c, ch) => { if (ch.state === 'ringing') ringing++; });
+    alice.on('error', (e) => errors.push(e.message));
+    const call = alice.call('bob', 'audio');
+    const [atPhone, atLaptop] = await Promise.all([phone, laptop].map((d) => d.next((m) => m.jsongle.action === 'session-propose')));
+    for (const [device, propose] of [[phone, atPhone], [laptop, atLaptop]] as const) {
+      const j = propose.jsongle;
+      device.send({ id: `ring-${Math.random()}`, from: 'bob', to: propose.from, jsongle: { sid: j.sid, action: 'session-info', reason: 'ringing', initiator: j.initiator, responder: j.responder, description: { rang: new Date().toISOString() } } });
+      // A round trip on the same connection: the server has handled the ringing before this answer.
+      await device.request('session-nothing', {});
+    }
+    // Whatever the server relayed of both ringings reaches alice before the proceed that follows them.
+    const j = atPhone.jsongle;
+    const proceeded = waitFor(alice, 'callstatechanged', (_c, ch) => ch.state === 'proceeded');
+    phone.send({ id: 'proceed-1', from: 'bob', to: atPhone.from, jsongle: { sid: j.sid, action: 'session-proceed', reason: '', initiator: j.initiator, responder: j.responder, description: { proceeded: new Date().toISOString() } } });
+    await proceeded;
+    assert.equal(call.state, 'proceeded');
+    assert.equal(ringing, 1, 'ringing heard once');
+    assert.deepEqual(errors, []);
+  });
+
+  test('the server keeps the sender\'s `sent` and only adds `relayed`, on texts and on call messages', async () => {
+    const server = await startServer();
+    const [a, b] = await Promise.all([Raw.registered(server, 'a'), Raw.registered(server, 'b')]);
+    const sent = '2001-02-03T04:05:06.789Z';
+    const m = text('a', 'b', 'from the past');
+    m.jsongle.description.sent = sent;
+    const ti = transportInfo('a', 'b');
+    (ti.jsongle.description as Record<string, unknown>).sent = sent;
+    const before = new Date().toISOString();
+    for (const x of [m, ti]) a.send(x);
+    for (const x of [m, ti]) {
+      const got = await b.next((y) => y.id === x.id);
+      assert.equal(got.jsongle.description.sent, sent, `${x.jsongle.action}: sent kept`);
+      const relayed = got.jsongle.description.relayed;
+      assert.equal(new Date(relayed).toISOString(), relayed, `${x.jsongle.action}: relayed is an ISO time`);
+      assert.ok(relayed >= before, `${x.jsongle.action}: relayed stamped now (${relayed} ≥ ${before})`);
+      const { relayed: _r, ...rest } = got.jsongle.description;
+      assert.deepEqual(rest, x.jsongle.description, `${x.jsongle.action}: nothing else changed`);
+    }
+    // Without a `sent`, the server gives the relay time as both.
+    const bare = text('a', 'b', 'no time');
+    delete (bare.jsongle.description as Partial<typeof bare.jsongle.description>).sent;
+    a.send(bare);
+    const got = await b.next((y) => y.id === bare.id);
+    assert.equal(got.jsongle.description.sent, got.jsongle.description.relayed);
   });
 });
