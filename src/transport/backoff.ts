@@ -8,6 +8,13 @@ export interface BackoffOptions {
   cap?: number;
   /** Random source in [0, 1), for tests. */
   random?: () => number;
+  /** Where the retry is scheduled (default: the global timers); tests pass a clock they advance. */
+  timers?: Timers;
+}
+
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
 }
 
 /**

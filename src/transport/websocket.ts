@@ -53,6 +53,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions | st
   let socket: WebSocketLike | undefined;
   let timer: unknown;
   let attempts = 0;
+  const timers = o.backoff?.timers ?? globalThis;
 
   const set = (next: TransportState) => {
     if (next === state) return;
@@ -61,7 +62,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions | st
   };
   const retry = () => {
     set('reconnecting');
-    timer = setTimeout(connect, backoffDelay(attempts++, o.backoff));
+    timer = timers.setTimeout(connect, backoffDelay(attempts++, o.backoff));
   };
   function connect() {
     let ws: WebSocketLike;
@@ -109,7 +110,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions | st
     },
     close() {
       if (state === 'closed') return;
-      clearTimeout(timer);
+      timers.clearTimeout(timer);
       gate.clear();
       const ws = socket;
       socket = undefined;

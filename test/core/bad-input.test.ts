@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JSONgle } from '../../src/client.ts';
 import { createMemoryPair } from '../../src/transport/memory.ts';
-import { connect, fixture, pair, record, tick } from './helpers.ts';
+import { connect, fixture, pair, record, tick, until } from './helpers.ts';
 
 const hello = () => fixture('session-text');
 const withJsongle = (patch: Record<string, unknown>) => ({ ...hello(), jsongle: { ...hello().jsongle, ...patch } });
@@ -52,6 +52,7 @@ test('each bad frame becomes an error event with its code, and a whole call stil
   for (const [what, frame, code] of CASES) {
     errors.length = 0;
     (tb as any).inject(frame);
+    await until(() => errors.length > 0, 2000, `${what}: an error event`);
     await tick(2);
     assert.equal(errors.length, 1, `${what}: one error event`);
     const [, error] = errors[0];
@@ -70,7 +71,7 @@ test('out-of-state call messages are refused with unexpected-state and change no
   const incoming = new Promise<any>((r) => bob.once('call', r));
   const call = alice.call('bob', 'video');
   const calleeCall = await incoming;
-  await tick(5);
+  await until(() => call.state === 'ringing', 2000, "alice hearing bob's ringing");
   const errors = record(alice, ['error']);
   const bErrors = record(bob, ['error']);
   const states = record(alice, ['callstatechanged']);
@@ -88,6 +89,7 @@ test('out-of-state call messages are refused with unexpected-state and change no
   const bobTransport = (bob as any).transport;
   bobTransport.inject(JSON.stringify({ ...msg('session-proceed', { proceeded: 'x' }), from: 'alice', to: 'bob' }));
   bobTransport.inject(JSON.stringify({ ...msg('session-propose', { media: 'audio' }), from: 'alice', to: 'bob' })); // duplicate propose
+  await until(() => errors.length >= 5 && bErrors.length >= 2, 2000, 'the refusals of alice (5) and bob (2)');
   await tick(20);
   assert.deepEqual(errors.map(([, e]) => e.code), Array(5).fill('unexpected-state'));
   assert.match(errors[0][1].message, /session-accept.*'ringing'/);
@@ -107,7 +109,7 @@ test('an application handler that throws does not break the receive path', async
   });
   alice.send('bob', 'one');
   alice.send('bob', 'two');
-  await tick(20);
+  await until(() => calls >= 2, 2000, 'both messages handled');
   assert.equal(calls, 2);
   const { calleeCall } = await connect(alice, bob, 'bob');
   assert.equal(calleeCall.state, 'active');

@@ -47,7 +47,12 @@ test('the ticket at the end holds every timestamp, the outcome and the duration'
     assert.equal(t.caller, 'alice');
     assert.equal(t.callee, 'bob');
     assert.equal(t.media, 'audio');
-    assert.ok(t.duration >= 0.02 && t.duration < 5, `duration ${t.duration}`);
+    // The duration is the active time, in seconds, that the timestamps show (never a wall-clock window).
+    const at = (k: keyof typeof t) => Date.parse(t[k] as string);
+    const order = ['initiated', 'rang', 'proceeded', 'active', 'ended'] as const;
+    for (let i = 1; i < order.length; i++) assert.ok(at(order[i - 1]) <= at(order[i]), `${t.direction}: ${order[i - 1]} ≤ ${order[i]}`);
+    assert.equal(t.duration, (at('ended') - at('active')) / 1000, `${t.direction}: duration = ended − active`);
+    assert.ok(t.duration > 0, `${t.direction}: the call was active for a while (${t.duration} s)`);
   }
   assert.equal(a.direction, 'outgoing');
   assert.equal(a.peer, 'bob');

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Conversation, callOutcome, peerOf } from '../../src/chat/conversation.ts';
 import type { Ticket } from '../../src/call/ticket.ts';
-import { tick } from './helpers.ts';
+import { until } from './helpers.ts';
 
 const ticket = (over: Partial<Ticket>): Ticket => ({
   id: 'sid-1', caller: 'alice', callee: 'bob', peer: 'bob', media: 'audio', direction: 'outgoing', state: 'ended', outcome: 'terminated',
@@ -87,8 +87,7 @@ test('typing: set, cleared by active, by a message of the typist, and by the exp
   c.addIncoming('m1', 'bob', 'bob', { content: 'done' });
   assert.deepEqual(c.typing, []);
   c.setTyping('dave', true);
-  await tick(80);
-  assert.deepEqual(c.typing, []);
+  await until(() => c.typing.length === 0, 2000, "dave's typing expiring");
   c.setTyping('erin', true);
   c.dispose();
   assert.deepEqual(c.typing, []);

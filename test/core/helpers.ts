@@ -44,6 +44,15 @@ export function record(client: JSONgle, events: (keyof JsongleEvents)[]) {
 
 export const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls `check` until it is true; rejects after `ms`, naming `what`. (What has to happen is waited for, never timed.) */
+export async function until(check: () => boolean | Promise<boolean>, ms = 2000, what = 'condition') {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await tick(10);
+  }
+}
+
 /** Two clients, alice and bob, joined by the in-memory pair (no server: ids are the uids). */
 export function pair(extra: Partial<JsongleConfig> = {}) {
   const [ta, tb] = createMemoryPair();

@@ -1,7 +1,7 @@
 // Messaging between two real clients: text, custom JSON, receipts, typing, reactions, requests.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { action, connect, once, onceWhere, pair, record, tick, wire } from './helpers.ts';
+import { action, connect, once, onceWhere, pair, record, tick, until, wire } from './helpers.ts';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
@@ -71,7 +71,7 @@ test('read receipts: sendAReadAcknowledgement(id, to) reaches the sender as an a
   const [, from, mid] = await got;
   const events = record(alice, ['event']);
   bob.sendAReadAcknowledgement(mid, from);
-  await tick(20);
+  await until(() => events.length >= 2, 2000, 'the received and read acks');
   const types = events.map(([, e]) => e.description.type);
   assert.deepEqual(types.sort(), ['read', 'received']);
   assert.ok(events.every(([, e]) => e.description.mid === id));
@@ -215,7 +215,7 @@ test('a refused registration (ack failed + session-error 400001) is reported as 
   await w.sentWhere(action('iq-result'));
   w.push({ id: 'k', from: 'sn', to: 'prov', jsongle: { action: 'ack', status: 'failed', transaction: 'tx' } });
   w.push({ id: 'e', from: 'sn', to: 'prov', jsongle: { action: 'session-error', description: { errorCode: 400001, errorDetails: "Missing 'uid'" } } });
-  await tick(20);
+  await until(() => errors.length >= 2, 2000, 'the failed ack and the session-error');
   assert.deepEqual(errors.map(([, e]) => e.code), ['request-failed', 'session-error']);
   assert.equal(errors[1][1].detail.errorCode, 400001);
   assert.equal(w.client.id, 'prov');
@@ -236,7 +236,7 @@ test('serverless, reportMetrics only records the figures in the ticket (nothing 
 test('reportMetrics sends session-metrics to the server and records the figures in the ticket', async () => {
   const w = wire({ user: { uid: 'alice' } });
   w.push({ id: 'h', from: 'sn', to: 'alice', jsongle: { action: 'session-hello', description: { sn: 'sn' } } });
-  await tick(5);
+  await until(() => w.client.server === 'sn', 2000, 'the hello handled');
   const call = w.client.call('bob');
   w.client.reportMetrics(call.id, { route: 'host', mos: 4.3, duration: 12 });
   const sent = await w.sentWhere(action('session-metrics'));

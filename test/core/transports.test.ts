@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JSONgle } from '../../src/client.ts';
 import { createBroadcastChannelTransport } from '../../src/transport/broadcast-channel.ts';
-import { connect, once, pair, record, tick } from './helpers.ts';
+import { connect, once, pair, record, tick, until } from './helpers.ts';
 
 test("the spec's { name, transport: { in, out } } configuration carries a whole call and chat", async () => {
   // Two applications with their own channel (here an EventTarget each way), wrapped as the spec shows.
@@ -32,7 +32,7 @@ test('in-memory pair: frames sent while disconnected are queued and delivered on
   await tick(20);
   assert.deepEqual(received, []);
   ta.reconnect();
-  await tick(20);
+  await until(() => received.length >= 5, 2000, 'the queued messages delivered');
   assert.deepEqual(received, ['m0', 'm1', 'm2', 'm3', 'm4']);
   assert.deepEqual(states.map(([, s]) => s), ['reconnecting', 'open']);
   alice.close();

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JsongleMessage } from '../../src/protocol/messages.ts';
-import { ANSWER, CANDIDATE, OFFER, connect, fixture, hub, once, pair, tick } from './helpers.ts';
+import { ANSWER, CANDIDATE, OFFER, connect, fixture, hub, once, pair, until } from './helpers.ts';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -63,21 +63,25 @@ test('every kind of message the client sends has the spec shape', async () => {
   const sentB = tap(bob);
   // A call with every step, mute/unmute, then terminate; a declined one; a retracted one.
   await connect(alice, bob, 'bob', 'video');
+  const unmuted = once(bob, 'callunmuted');
   alice.mute();
   alice.unmute();
-  await tick(10);
+  await unmuted;
+  let ended = once(bob, 'callended');
   alice.end();
-  await tick(10);
+  await ended;
   let incoming = once(bob, 'call');
   alice.call('bob');
   await incoming;
+  ended = once(alice, 'callended');
   bob.decline();
-  await tick(10);
+  await ended;
   incoming = once(bob, 'call');
   alice.call('bob');
   await incoming;
+  ended = once(bob, 'callended');
   alice.end();
-  await tick(10);
+  await ended;
   // Messaging: text, custom, acks (received automatic + read), typing, reaction, request/answer, metrics.
   const got = once(bob, 'messagereceived');
   const mid = alice.send('bob', 'hello', { a: 1 });
@@ -89,7 +93,7 @@ test('every kind of message the client sends has the spec shape', async () => {
   bob.onrequest = (req, from) => bob.answer(from, req.query, { ok: true }, req.transaction);
   await alice.request('bob', 'session-join', { rid: 'r1' });
   alice.reportMetrics('sid-1', { mos: 4.1, route: 'host' }, 'carol');
-  await tick(20);
+  await until(() => new Set([...sentA, ...sentB].map(kind)).size >= Object.keys(DESCRIPTION).length, 2000, 'every kind of message sent');
   void carol;
 
   const all = [...sentA, ...sentB];

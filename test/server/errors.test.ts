@@ -6,7 +6,7 @@ import { WebSocket } from 'ws';
 import { JSONgle } from '../../src/client.ts';
 import { ERROR_CODE } from '../../src/protocol/codes.ts';
 import { createWebSocketTransport } from '../../src/transport/websocket.ts';
-import { cleanup, connectClient, errorCode, isError, Raw, sleep, startServer, text, transportInfo, until, waitFor } from './helpers.ts';
+import { cleanup, connectClient, errorCode, isError, metric, Raw, startServer, text, transportInfo, until, waitFor } from './helpers.ts';
 
 /** Resolves with the id of the next message of `client` that failed with server error `code`. */
 const failedWith = (client: Awaited<ReturnType<typeof connectClient>>, code: number) =>
@@ -145,16 +145,19 @@ describe('every error code from a real client action', () => {
     const alice = await connectClient(server, 'alice');
     const bob = await connectClient(server, 'bob');
     let received = 0;
-    bob.on('messagereceived', () => received++);
+    bob.on('messagereceived', (c) => { if (c.description.content.startsWith('flood')) received++; });
     const limited = errorCode(alice, ERROR_CODE.RATE_LIMITED);
     for (let i = 0; i < 30; i++) alice.send('bob', `flood ${i}`);
     await limited;
-    await sleep(300);
-    assert.ok(received >= 3 && received < 30, `some got through, the excess was dropped (${received})`);
-    // After the bucket refills, the same connection works again.
-    const got = waitFor(bob, 'messagereceived', (c) => c.description.content === 'after');
-    alice.send('bob', 'after');
-    await got;
+    // Every message of the flood was either relayed or refused by the server's limiter: the counts add up.
+    const refused = async () => (await metric(server, `jsongle_errors_total{code="${ERROR_CODE.RATE_LIMITED}"}`)) ?? 0;
+    await until(async () => received + await refused() === 30, 3000, 'every flood message relayed or refused');
+    assert.ok(received >= 1, `the burst got through (${received})`);
+    assert.ok(await refused() >= 1, 'the excess was refused');
+    // Once the bucket refills, the same connection gets a message through again.
+    let after = 0;
+    bob.on('messagereceived', (c) => { if (c.description.content === 'after') after++; });
+    await until(() => { if (after === 0) alice.send('bob', 'after'); return after > 0; }, 5000, 'a message through after the flood');
   });
 });
 
@@ -239,8 +242,12 @@ describe('bad frames over a raw socket', () => {
     for (let i = 0; i < 200; i++) flood.ws.send('garbage');
     await flood.next(isError(ERROR_CODE.RATE_LIMITED));
     await stillServing(server);
-    const errors = flood.received.filter((m) => m.jsongle.action === 'session-error').map((m) => m.jsongle.description.errorCode);
-    assert.ok(errors.filter((c) => c === ERROR_CODE.NOT_JSONGLE).length <= 20, 'most were dropped before parsing');
+    // Each frame was parsed (and refused as not JSONgle) or dropped by the limiter before parsing.
+    const count = async (code: number) => (await metric(server, `jsongle_errors_total{code="${code}"}`)) ?? 0;
+    await until(async () => await count(ERROR_CODE.NOT_JSONGLE) + await count(ERROR_CODE.RATE_LIMITED) === 200, 3000, 'every garbage frame parsed or dropped');
+    assert.ok(await count(ERROR_CODE.RATE_LIMITED) >= 1, 'the limiter dropped some before parsing');
+    const parsed = await count(ERROR_CODE.NOT_JSONGLE);
+    await until(() => flood.received.filter(isError(ERROR_CODE.NOT_JSONGLE)).length === parsed, 3000, `a session-error ${ERROR_CODE.NOT_JSONGLE} for each of the ${parsed} frames parsed`);
   });
 });
 

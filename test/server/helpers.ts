@@ -10,7 +10,9 @@ import type { JsongleEvents } from '../../src/events.ts';
 import type { EventBody } from '../../src/protocol/messages.ts';
 import { createWebSocketTransport, type WebSocketTransportOptions } from '../../src/transport/websocket.ts';
 import { createServer, type JsongleServer, type ServerOptions } from '../../server/index.ts';
-import { onceWhere } from '../core/helpers.ts';
+import { onceWhere, until } from '../core/helpers.ts';
+
+export { until };
 
 export type Msg = { id: string; from: string; to: string; jsongle: any };
 
@@ -167,14 +169,6 @@ export const text = (from: string, to: string, content = 'hi', namespace = 'mess
   jsongle: { action: 'session-text', namespace, description: { sent: new Date().toISOString(), content } },
 });
 
-/** Polls `check` until it is true; rejects after `ms`. */
-export async function until(check: () => boolean | Promise<boolean>, ms = 2000, what = 'condition') {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${ms} ms`);
-    await sleep(10);
-  }
-}
 
 /** The next `session-event` named `event` (ack, typing, joined…) whose description passes `test`. */
 export async function waitEvent(client: JSONgle, event: string, test: (description: any, from: string) => boolean = () => true, ms = 3000) {

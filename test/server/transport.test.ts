@@ -24,6 +24,19 @@ function gated() {
   return { gate, WebSocket: GatedWebSocket };
 }
 
+/** Timers the test advances itself: what the transport scheduled, in order. */
+function manualClock() {
+  let handles = 0;
+  const pending: { handle: number; ms: number; fn: () => void }[] = [];
+  return {
+    pending,
+    setTimeout(fn: () => void, ms: number) { pending.push({ handle: ++handles, ms, fn }); return handles; },
+    clearTimeout(handle: unknown) { const i = pending.findIndex((t) => t.handle === handle); if (i >= 0) pending.splice(i, 1); },
+    /** Fires the earliest timer, as if its time had come. */
+    advance() { pending.shift()!.fn(); },
+  };
+}
+
 const users = async (server: JsongleServer) => ((await (await fetch(`${server.url}/healthz`)).json()) as any).users as number;
 
 test('backoff: first retry within 0.5–1.5 s, growing, never above 20 s, jittered at the cap', () => {
@@ -122,27 +135,40 @@ test('an active call outlives a signaling restart: mute and hang-up still reach 
   }
 });
 
-test('default backoff: the first retry comes 0.5–1.5 s after the loss; close() stops retrying', async () => {
+test('default backoff: each retry waits its drawn delay on the transport\'s clock (first 0.5–1.5 s, then growing); close() cancels the pending one', async () => {
   const dataDir = tempDir();
   const server = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'none', dataDir });
   const { gate, WebSocket: Gated } = gated();
-  const client = new JSONgle({ transport: createWebSocketTransport({ url: server.wsUrl, WebSocket: Gated }), user: { uid: 'a' } });
+  const clock = manualClock();
+  const draws = [0, 0.999999, 0.5];
+  const random = () => draws.shift() ?? 0.5;
+  const client = new JSONgle({ transport: createWebSocketTransport({ url: server.wsUrl, WebSocket: Gated, backoff: { random, timers: clock } }), user: { uid: 'a' } });
   const states: string[] = [];
   client.on('connectionstatechanged', (s) => states.push(s));
   try {
     await waitFor(client, 'registered');
     gate.open = false;
-    const lost = Date.now();
     await server.close();
-    await until(() => gate.attempts.length === 2, 2500, 'a first retry');
-    const delay = gate.attempts[1] - lost;
-    assert.ok(delay >= 450 && delay <= 1600, `first retry after ${delay} ms`);
-    client.close();
+    // Attempt 0 with the default base (1 s): the window is [500, 1500] ms; the draw 0 gives its start.
+    await until(() => clock.pending.length === 1, 2000, 'a retry scheduled after the loss');
+    assert.equal(clock.pending[0].ms, 500);
+    assert.equal(gate.attempts.length, 1, 'no retry before its time comes');
+    clock.advance();
+    assert.equal(gate.attempts.length, 2, 'the retry when its time comes');
+    // That attempt fails (the gate is shut): attempt 1's window is [1000, 3000] ms, the draw ~1 its end.
+    await until(() => clock.pending.length === 1, 2000, 'the next retry scheduled after the failed one');
+    assert.equal(Math.round(clock.pending[0].ms), 3000);
+    clock.advance();
+    await until(() => clock.pending.length === 1, 2000, 'a third retry scheduled');
+    assert.equal(clock.pending[0].ms, backoffDelay(2, { random: () => 0.5 }), 'attempt 2: the middle of [2000, 6000] ms');
+    assert.equal(clock.pending[0].ms, 4000);
     const attempts = gate.attempts.length;
-    await sleep(1700);
+    client.close();
+    assert.deepEqual(clock.pending, [], 'close() cancelled the pending retry');
     assert.equal(gate.attempts.length, attempts, 'no retry after close()');
     assert.equal(client.transport.state, 'closed');
     assert.deepEqual(states.slice(0, 3), ['open', 'reconnecting', 'closed']);
+    assert.deepEqual(draws, [], 'one random draw per retry');
   } finally {
     client.close();
     await server.close();
