@@ -6,7 +6,7 @@ import './french.ts';
 import type { JsongleChat } from '../../components/chat/chat.ts';
 import type { JSONgle } from '../../src/client.ts';
 import type { MemoryTransport } from '../../src/transport/memory.ts';
-import { clientPair, nextEvent, until } from '../media/helpers.ts';
+import { clientPair, nextClientEvent, nextEvent, until } from '../media/helpers.ts';
 import { startServer } from './server.ts';
 
 const part = (el: HTMLElement, name: string) => el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
@@ -549,7 +549,7 @@ describe('<jsongle-chat> connection and events', () => {
     // An answered call (signaling only): its duration.
     alice.call('bob', 'audio');
     await ringing(bob);
-    const needed = new Promise((r) => alice.once('offerneeded', r));
+    const needed = nextClientEvent(alice, 'offerneeded');
     bob.proceed();
     await needed;
     alice.sendOffer({ type: 'offer', sdp: 'v=0\r\n' });

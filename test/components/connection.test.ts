@@ -12,7 +12,7 @@ const channelName = () => `wtr-${crypto.randomUUID()}`;
 
 describe('<jsongle-connection>', () => {
   it('builds a BroadcastChannel client from its attributes, shows its status, closes it when removed', async () => {
-    const change = new Promise<CustomEvent>((resolve) => document.addEventListener('jsongle-connection-change', (e) => resolve(e), { once: true }));
+    const change = nextEvent(document, 'jsongle-connection-change');
     const el = await fixture<JsongleConnection>(html`<jsongle-connection transport="broadcast-channel" channel=${channelName()} user="alice" display-name="Alice"></jsongle-connection>`);
     const client = el.client!;
     expect(client).to.exist;

@@ -6,7 +6,7 @@ import './french.ts';
 import type { JsongleCall } from '../../components/call/call.ts';
 import type { HistoryEntry, JsongleDialer } from '../../components/dialer/dialer.ts';
 import type { JSONgle } from '../../src/client.ts';
-import { clientPair, nextEvent, until } from '../media/helpers.ts';
+import { clientPair, nextEvent, until, within } from '../media/helpers.ts';
 
 const part = (el: HTMLElement, name: string) => el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
 const parts = (el: HTMLElement, name: string) => [...el.shadowRoot!.querySelectorAll<HTMLElement>(`[part~="${name}"]`)];
@@ -243,7 +243,7 @@ describe('<jsongle-dialer>', () => {
     expect(new FormData(form).get('callee')).to.equal('bob');
     // Enter in the input submits the form (and dials nothing).
     const seen = dials();
-    const submitted = new Promise<FormData>((resolve) => form.addEventListener('submit', (e) => { e.preventDefault(); resolve(new FormData(form)); }, { once: true }));
+    const submitted = within(new Promise<FormData>((resolve) => form.addEventListener('submit', (e) => { e.preventDefault(); resolve(new FormData(form)); }, { once: true })), 5000, 'the form submitted');
     input(d).focus();
     await sendKeys({ press: 'Enter' });
     expect((await submitted).get('callee')).to.equal('bob');

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JSONgle } from '../../src/client.ts';
 import { createMemoryPair } from '../../src/transport/memory.ts';
-import { connect, fixture, pair, record, tick, until } from './helpers.ts';
+import { connect, fixture, once, pair, record, tick, until } from './helpers.ts';
 
 const hello = () => fixture('session-text');
 const withJsongle = (patch: Record<string, unknown>) => ({ ...hello(), jsongle: { ...hello().jsongle, ...patch } });
@@ -68,9 +68,9 @@ test('each bad frame becomes an error event with its code, and a whole call stil
 
 test('out-of-state call messages are refused with unexpected-state and change nothing', async () => {
   const { alice, bob, ta } = pair();
-  const incoming = new Promise<any>((r) => bob.once('call', r));
+  const incoming = once(bob, 'call');
   const call = alice.call('bob', 'video');
-  const calleeCall = await incoming;
+  const [calleeCall] = await incoming;
   await until(() => call.state === 'ringing', 2000, "alice hearing bob's ringing");
   const errors = record(alice, ['error']);
   const bErrors = record(bob, ['error']);

@@ -9,6 +9,14 @@ export const fixtures: { title: string; message: JsongleMessage<any> }[] =
   JSON.parse(readFileSync(new URL('../fixtures/spec-messages.json', import.meta.url), 'utf8'));
 export const fixture = (title: string): JsongleMessage<any> => structuredClone(fixtures.find((f) => f.title === title)!.message);
 
+/** Settles like `promise`, or rejects after `ms` with `what: nothing within ms` (the timer never outlives it). */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
+    promise.then((v) => { clearTimeout(timer); resolve(v); }, (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
 /** Resolves with the arguments of the next `event`, or rejects after `ms`. */
 export function once<K extends keyof JsongleEvents>(client: JSONgle, event: K, ms = 2000): Promise<Parameters<JsongleEvents[K]>> {
   return new Promise((resolve, reject) => {

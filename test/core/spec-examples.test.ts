@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decode } from '../../src/protocol/parse.ts';
 import type { Call } from '../../src/call/call.ts';
-import { action, fixture, fixtures, once, wire } from './helpers.ts';
+import { action, fixture, fixtures, once, wire, within } from './helpers.ts';
 
 test('every spec example decodes as a valid JSONgle message', () => {
   assert.equal(fixtures.length, 22);
@@ -186,7 +186,7 @@ test('session-hello (plain) sets the provisional id and the server name, and is 
 test('session-custom reaches ondatareceived(content, from, id) and is acknowledged as received', async () => {
   const { client, push, sentWhere } = wire({ user: { uid: 'me' } });
   const spec = fixture('session-custom');
-  const got = new Promise<any[]>((resolve) => { client.ondatareceived = (...args) => resolve(args); });
+  const got = within(new Promise<any[]>((resolve) => { client.ondatareceived = (...args) => resolve(args); }), 2000, 'ondatareceived');
   push(spec);
   const [content, from, id] = await got;
   assert.equal(content.action, 'session-custom');
@@ -201,7 +201,7 @@ test('session-custom reaches ondatareceived(content, from, id) and is acknowledg
 test('session-text reaches onmessagereceived and is acknowledged as received', async () => {
   const { client, push, sentWhere } = wire({ user: { uid: 'me' } });
   const spec = fixture('session-text');
-  const got = new Promise<any[]>((resolve) => { client.onmessagereceived = (...args) => resolve(args); });
+  const got = within(new Promise<any[]>((resolve) => { client.onmessagereceived = (...args) => resolve(args); }), 2000, 'onmessagereceived');
   push(spec);
   const [content, from, id] = await got;
   assert.equal(content.description.content, 'the text message');
@@ -215,7 +215,7 @@ test('session-text reaches onmessagereceived and is acknowledged as received', a
 test('iq-set reaches onrequest(request, from)', async () => {
   const { client, push } = wire({ user: { uid: 'me' } });
   const spec = fixture('iq-set');
-  const got = new Promise<any[]>((resolve) => { client.onrequest = (...args) => resolve(args); });
+  const got = within(new Promise<any[]>((resolve) => { client.onrequest = (...args) => resolve(args); }), 2000, 'onrequest');
   push(spec);
   const [request, from] = await got;
   assert.equal(request.query, 'session-register');
@@ -253,7 +253,7 @@ test('ack resolves the answer with the same transaction', async () => {
 test('session-event reaches onevent(event, from)', async () => {
   const { client, push } = wire({ user: { uid: 'me' } });
   const spec = fixture('session-event');
-  const got = new Promise<any[]>((resolve) => { client.onevent = (...args) => resolve(args); });
+  const got = within(new Promise<any[]>((resolve) => { client.onevent = (...args) => resolve(args); }), 2000, 'onevent');
   push(spec);
   const [event, from] = await got;
   assert.equal(event.event, 'joined');

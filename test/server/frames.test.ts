@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ws from 'ws';
 import { asciiFrames, encodeFrames } from '../../server/frames.ts';
+import { within } from '../core/helpers.ts';
 
 // ws's frame parser (not in its type definitions).
 type FrameReader = { on(event: string, fn: (...args: any[]) => void): void; write(data: Buffer, done: () => void): void };
@@ -20,7 +21,7 @@ test('encodeFrames: several text frames in one buffer, each length form (7-bit, 
     receiver.on('error', reject);
     receiver.write(encodeFrames(texts), () => resolve(undefined));
   });
-  await done;
+  await within(done, 5000, 'the frame reader reading every frame');
   assert.deepEqual(received, texts);
 });
 

@@ -10,19 +10,11 @@ import type { JsongleEvents } from '../../src/events.ts';
 import type { EventBody } from '../../src/protocol/messages.ts';
 import { createWebSocketTransport, type WebSocketTransportOptions } from '../../src/transport/websocket.ts';
 import { createServer, type JsongleServer, type ServerOptions } from '../../server/index.ts';
-import { onceWhere, until } from '../core/helpers.ts';
+import { onceWhere, until, within } from '../core/helpers.ts';
 
-export { until };
+export { until, within };
 
 export type Msg = { id: string; from: string; to: string; jsongle: any };
-
-/** Settles like `promise`, or rejects after `ms` with `what: nothing within ms` (the timer never outlives it). */
-export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
-    promise.then((v) => { clearTimeout(timer); resolve(v); }, (e) => { clearTimeout(timer); reject(e); });
-  });
-}
 
 const cleanups: (() => unknown)[] = [];
 /** Runs (and forgets) every cleanup registered since the last call, each bounded; use in afterEach. */

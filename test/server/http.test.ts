@@ -5,12 +5,12 @@ import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { ERROR_CODE } from '../../src/protocol/codes.ts';
 import { VERSION } from '../../src/version.ts';
-import { cleanup, isError, Raw, startServer, text, until } from './helpers.ts';
+import { cleanup, isError, Raw, startServer, text, until, within } from './helpers.ts';
 
 afterEach(cleanup);
 
-const health = async (url: string) => (await fetch(`${url}/healthz`)).json() as Promise<any>;
-const metrics = async (url: string) => (await fetch(`${url}/metrics`)).text();
+const health = async (url: string) => within(fetch(`${url}/healthz`).then((r) => r.json() as Promise<any>), 5000, 'GET /healthz');
+const metrics = async (url: string) => within(fetch(`${url}/metrics`).then((r) => r.text()), 5000, 'GET /metrics');
 /** The value of one sample line of the Prometheus text, e.g. `jsongle_users` or `jsongle_errors_total{code="400002"}`. */
 const sample = (text: string, name: string) => {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
@@ -86,9 +86,9 @@ test('the demo page is served at / with a CSP; nothing outside the static folder
   assert.equal((await fetch(`${server.url}/healthz`, { method: 'POST' })).status, 405);
   // fetch() normalizes `..` away: send the raw paths.
   for (const path of ['/../package.json', '/%2e%2e/package.json', '/..%2fpackage.json', '/%E0%A4%A']) {
-    const status = await new Promise<number>((resolve, reject) => {
+    const status = await within(new Promise<number>((resolve, reject) => {
       request({ host: '127.0.0.1', port: server.port, path }, (res) => { res.resume(); resolve(res.statusCode!); }).on('error', reject).end();
-    });
+    }), 5000, `GET ${path}`);
     assert.ok(status === 400 || status === 404, `${path} → ${status}`);
   }
 });

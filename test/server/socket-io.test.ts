@@ -9,10 +9,10 @@ import { Server, type Socket } from 'socket.io';
 import { io } from 'socket.io-client';
 import { JSONgle } from '../../src/client.ts';
 import { createSocketIoTransport } from '../../src/transport/socket-io.ts';
-import { until, waitEvent, waitFor } from './helpers.ts';
+import { until, waitEvent, waitFor, within } from './helpers.ts';
 
 const stops: (() => unknown)[] = [];
-afterEach(async () => { for (const stop of stops.splice(0).reverse()) await stop(); });
+afterEach(async () => { for (const stop of stops.splice(0).reverse()) await within(Promise.resolve().then(stop), 5000, 'cleanup').catch(() => {}); });
 
 async function relay(appToken: string) {
   const http: HttpServer = createServer();
@@ -35,7 +35,7 @@ async function relay(appToken: string) {
     });
     socket.on('disconnect', () => users.get(uid) === socket && users.delete(uid));
   });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  await within(new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve)), 5000, 'the Socket.IO relay listening');
   stops.push(() => new Promise((resolve) => server.close(() => resolve(undefined))));
   return `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
 }
