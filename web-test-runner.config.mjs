@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { defaultReporter } from '@web/test-runner';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { countSessions } from './scripts/test-count/browser.mjs';
 
 const executablePath = process.env.CHROME_PATH || '/usr/bin/chromium';
 
@@ -13,17 +14,8 @@ const executablePath = process.env.CHROME_PATH || '/usr/bin/chromium';
 function countReporter(file = '.test-build/wtr-count.json') {
   return {
     onTestRunFinished({ sessions }) {
-      const count = { passed: 0, failed: 0, skipped: 0 };
-      const walk = (suite) => {
-        for (const t of suite?.tests ?? []) count[t.skipped ? 'skipped' : t.passed ? 'passed' : 'failed']++;
-        for (const s of suite?.suites ?? []) walk(s);
-      };
-      for (const s of sessions) {
-        walk(s.testResults);
-        if (s.errors?.length) count.failed += s.errors.length; // a file that failed to load or run
-      }
       mkdirSync('.test-build', { recursive: true });
-      writeFileSync(file, JSON.stringify(count));
+      writeFileSync(file, JSON.stringify(countSessions(sessions)));
     },
   };
 }
