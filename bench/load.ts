@@ -17,6 +17,8 @@ export interface Job {
   warmupMs: number;
   measureMs: number;
   concurrency: number;
+  /** `spec`: the transport-info of messages.md's own example (~520 bytes); default ~300 bytes. */
+  frame?: 'small' | 'spec';
 }
 
 const job: Job = JSON.parse(process.env.BENCH_JOB!);
@@ -88,8 +90,15 @@ const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 // which parses nothing, does not (see README.md). The default keeps the figures comparable.
 const ID_PAD = process.env.BENCH_IDS === 'uuid' ? '-0000-4000-8000-000000000000' : '';
 
-/** A ~300-byte transport-info to the pair's room, its id carrying the send time: `b<ms>`. */
+/**
+ * A transport-info to the pair's room, its id carrying the send time: `b<ms>`. Small: ~300 bytes.
+ * Spec: the example of messages.md (UUID-long id and sid, its TCP candidate), ~520 bytes as sent.
+ */
 function frameParts(pair: number): [string, string] {
+  if (job.frame === 'spec') {
+    const tail = `-0000-4000-8000-00000000","from":"d23ab7d3-8150-4dca-83c1-9ec559e0e086","to":"pair-${pair}","jsongle":{"sid":"132a7f2b-8188-4225-bf3a-d4ad43654697","action":"transport-info","reason":"","initiator":"70001","responder":"70002","description":{"establishing":"2020-09-14T19:25:52.611Z","candidate":{"candidate":"candidate:2960972664 1 tcp 1518214911 192.168.1.8 9 typ host tcptype active generation 0 ufrag CSM2 network-id 1 network-cost 10","sdpMid":"1","sdpMLineIndex":1}}}}`;
+    return ['{"id":"b', tail];
+  }
   const tail = `${ID_PAD}","from":"u","to":"pair-${pair}","jsongle":{"sid":"3bf74aa9-f41d-40d5-a1d8-e3e614ba4af2","action":"transport-info","reason":"","initiator":"alice","responder":"bob","description":{"establishing":"2026-01-01T00:00:00.000Z","candidate":{"candidate":"candidate:2960972664 1 udp 1518214911 192.168.1.8 50000 typ host generation 0 ufrag CSM2","sdpMid":"0","sdpMLineIndex":0}}}}`;
   return ['{"id":"b', tail];
 }
