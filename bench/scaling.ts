@@ -2,14 +2,18 @@
 // same run. Messages/s and server CPU µs per message against pairs (100 in flight each), and RSS
 // against idle registered connections. Writes its JSON on stdout; bench/plot.mjs draws the SVGs.
 // Usage: npm run bench:scaling           (3 rounds, baseline and ours alternating; medians; JSON and SVGs in bench/results)
+//        BENCH_SCALE=small npm run bench:scaling   (1 round, 10/50/200 pairs, 1,000/2,000 idle: a short look)
 //        BENCH_SCALE=smoke npm run bench:scaling   (npm test's check that it still runs)
 import { cpus } from 'node:os';
 import { hardLimit, hasTaskset, log, measure, medians, NODE_FLAGS, ratio, type Kind } from './harness.ts';
 import type { Job } from './load.ts';
 
 const smoke = process.env.BENCH_SCALE === 'smoke';
+const small = process.env.BENCH_SCALE === 'small'; // a short look (1 round, fewer points): figures only indicative
 const S = smoke
   ? { rounds: 1, pairs: [10], idle: [100], warmupMs: 200, measureMs: 400 }
+  : small
+  ? { rounds: 1, pairs: [10, 50, 200], idle: [1000, 2000], warmupMs: 500, measureMs: 1000 }
   : { rounds: Number(process.env.BENCH_ROUNDS) || 3, pairs: [10, 50, 200, 500, 1000], idle: [1000, 2000, 5000, 10_000], warmupMs: 1000, measureMs: 2000 };
 const IN_FLIGHT = 100;
 // 10,000 sockets need as many descriptors in the generator (and the server): stay under the limit.
@@ -45,7 +49,7 @@ const memory = scenarios.filter((s) => s.job.mode === 'idle').map((s) => ({ conn
 
 const report = {
   benchmark: 'scaling',
-  command: smoke ? 'BENCH_SCALE=smoke npm run bench:scaling' : 'npm run bench:scaling',
+  command: smoke || small ? `BENCH_SCALE=${process.env.BENCH_SCALE} npm run bench:scaling` : 'npm run bench:scaling',
   date: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, pinned: hasTaskset, nodeFlags: NODE_FLAGS },
   rounds: S.rounds,

@@ -30,8 +30,9 @@ for (const suite of ['core', 'server', 'package', 'e2e']) {
   if (!want(suite) || list.length === 0) continue;
   const out = `.test-build/${suite}`;
   mkdirSync(out, { recursive: true });
-  // Each file has 3 minutes in all; every wait inside a test has its own, shorter bound.
-  const counted = runNodeSuite(list, { out, args: ['--import', 'tsx'], timeout: 180_000 });
+  // Each file has 5 minutes in all (node applies --test-timeout to a whole file too); every wait
+  // inside a test has its own, shorter bound.
+  const counted = runNodeSuite(list, { out, args: ['--import', 'tsx'], timeout: 300_000 });
   for (const [file, f] of counted.files) {
     if (f.missing) console.log(`== ${suite}: ${relative('.', file)}: ${f.missing} of its ${f.declared} tests never reported: counted as failed`);
   }
