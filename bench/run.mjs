@@ -29,7 +29,7 @@ const BENCHMARKS = [
       ...r.atSpecSize.perHop.map((h) => [`per hop, ${h.pairs} pair(s), 520 B: p50 ms`, h.ours.p50Ms, h.baseline.p50Ms]),
     ] },
   { name: 'setup', command: tsx('bench/setup.ts'), minutes: 8,
-    rows: (r) => [['Accept → both active, ms (baseline: offer → connected)', r.ours.acceptToActiveMs, r.baseline.offerToConnectedMs], ['call() → both active, ms', r.ours.callToActiveMs, r.baseline.offerToConnectedMs], ['call() → ringing on the callee, ms', r.ours.ringingMs, '']] },
+    rows: (r) => [['Accept → both active, ms (baseline: offer → connected)', r.ours.acceptToActiveMs, r.baseline.offerToConnectedMs], ['call() → both active, ms', r.ours.callToActiveMs, r.baseline.offerToConnectedMs], ['call() → ringing on the callee, ms', r.ours.ringingMs, ''], ['of which Accept → proceeded (callee devices open), ms', r.ours.acceptToProceededMs, '']] },
   { name: 'scaling', command: tsx('bench/scaling.ts'), minutes: 25, after: plotScaling,
     rows: (r) => [
       ...r.relay.map((x) => [`${x.pairs} pairs × ${x.inFlight}: msg/s, CPU µs/msg`, `${x.ours.msgsPerSec}, ${x.ours.cpuUsPerMsg}`, `${x.baseline.msgsPerSec}, ${x.baseline.cpuUsPerMsg}`]),

@@ -50,7 +50,7 @@ async function open(query: string) {
   return page;
 }
 
-const samples = { baseline: [] as number[], ringing: [] as number[], callToActive: [] as number[], acceptToActive: [] as number[] };
+const samples = { baseline: [] as number[], ringing: [] as number[], callToActive: [] as number[], acceptToActive: [] as number[], acceptToProceeded: [] as number[] };
 const started = Date.now();
 try {
   const base = await open('baseline');
@@ -70,6 +70,7 @@ try {
     samples.ringing.push(b.ringing - a.call);
     samples.callToActive.push(active - a.call);
     samples.acceptToActive.push(active - b.accept);
+    samples.acceptToProceeded.push(b.proceeded - b.accept);
     await alice.evaluate(() => (document.getElementById('call') as any).hangup());
     for (const [page, who] of [[alice, 'alice'], [bob, 'bob']] as const) await until(page, `${who}: call ended`, () => (window as any).marks.ended);
     // The element releases the camera once the call has ended; the next call opens it again.
@@ -88,7 +89,11 @@ try {
 
 const ms = (xs: number[]) => Number(median(xs).toFixed(1));
 const baselineMs = ms(samples.baseline);
-const figures = { ringingMs: ms(samples.ringing), callToActiveMs: ms(samples.callToActive), acceptToActiveMs: ms(samples.acceptToActive) };
+const figures = {
+  ringingMs: ms(samples.ringing), callToActiveMs: ms(samples.callToActive), acceptToActiveMs: ms(samples.acceptToActive),
+  /** Of Accept → both active: until the callee proceeds, its camera and microphone opened. */
+  acceptToProceededMs: ms(samples.acceptToProceeded),
+};
 const report = {
   benchmark: 'setup',
   command: smoke ? 'BENCH_SCALE=smoke npm run bench:setup' : 'npm run bench:setup',
@@ -110,5 +115,6 @@ console.log([
   row(['first offer → both connected (baseline) / Accept → both active', baselineMs, figures.acceptToActiveMs, report.ratio.acceptToActive]),
   row(['call() → both active', '', figures.callToActiveMs, report.ratio.callToActive]),
   row(['call() → ringing on the callee', '', figures.ringingMs, '']),
+  row(['of Accept → active: Accept → proceeded (callee devices open)', '', figures.acceptToProceededMs, '']),
 ].join('\n'));
 console.log(JSON.stringify(report, null, 2));

@@ -45,6 +45,7 @@ if (params.has('baseline')) {
   });
   call.addEventListener('jsongle-call-change', (e) => {
     if (e.detail.state === 'active' && e.detail.reason === 'is-active-both-side') marks.active ??= now();
+    if (e.detail.state === 'proceeded') marks.proceeded ??= now(); // the callee: its devices are open
     if (e.detail.state === 'ended') marks.ended = now();
   });
   window.place = () => { window.marks = {}; marks.call = now(); call.call(); };
