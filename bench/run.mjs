@@ -1,4 +1,4 @@
-// `npm run bench`: every benchmark, one after the other, each writing its JSON document to
+// `npm run bench`: every benchmark (size, relay, store, setup, scaling, cross-node), one after the other, each writing its JSON document to
 // bench/results/<name>.json (git-ignored), then a short table of the headline figures. Each runs its
 // baseline in the same run; all traffic stays on 127.0.0.1; each has a time limit.
 // Usage: npm run bench                      (full: take figures on a quiet machine)
@@ -28,6 +28,8 @@ const BENCHMARKS = [
       ...r.atSpecSize.throughput.map((t) => [`relay ${t.pairs}x${t.inFlight}, 520 B: CPU µs/message`, t.ours.cpuUsPerMsg, t.baseline.cpuUsPerMsg]),
       ...r.atSpecSize.perHop.map((h) => [`per hop, ${h.pairs} pair(s), 520 B: p50 ms`, h.ours.p50Ms, h.baseline.p50Ms]),
     ] },
+  { name: 'store', command: tsx('bench/store.ts'), minutes: 5,
+    rows: (r) => [['stored text: CPU µs/message (bare relay)', r.cpuUsPerRelayedMessage.storedText, r.cpuUsPerRelayedMessage.rawWsBaseline], ['transport-info, not stored: CPU µs/message (bare relay)', r.cpuUsPerRelayedMessage.transportInfoNotStored, r.cpuUsPerRelayedMessage.rawWsBaseline]] },
   { name: 'setup', command: tsx('bench/setup.ts'), minutes: 8,
     rows: (r) => [['Accept → both active, ms (baseline: offer → connected)', r.ours.acceptToActiveMs, r.baseline.offerToConnectedMs], ['call() → both active, ms', r.ours.callToActiveMs, r.baseline.offerToConnectedMs], ['call() → ringing on the callee, ms', r.ours.ringingMs, ''], ['of which Accept → proceeded (callee devices open), ms', r.ours.acceptToProceededMs, '']] },
   { name: 'scaling', command: tsx('bench/scaling.ts'), minutes: 25, after: plotScaling,

@@ -19,7 +19,9 @@ import Database from 'better-sqlite3';
 import { WebSocket } from 'ws';
 
 const small = process.env.BENCH_SCALE === 'small';
-const S = small ? { pairs: 10, inFlight: 10, warmupMs: 500, measureMs: 1500 } : { pairs: 20, inFlight: 20, warmupMs: 1000, measureMs: 3000 };
+const smoke = process.env.BENCH_SCALE === 'smoke'; // npm test's check that it still runs
+const S = smoke ? { pairs: 4, inFlight: 4, warmupMs: 200, measureMs: 300 }
+  : small ? { pairs: 10, inFlight: 10, warmupMs: 500, measureMs: 1500 } : { pairs: 20, inFlight: 20, warmupMs: 1000, measureMs: 3000 };
 const root = fileURLToPath(new URL('..', import.meta.url));
 const TICK_MS = 1000 / Number(execSync('getconf CLK_TCK').toString().trim() || 100);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -146,7 +148,7 @@ async function main() {
     const size = fileSize(dataDir);
     const r = (a: number, b: number) => Number((a / b).toFixed(2));
     console.log(JSON.stringify({
-      command: small ? 'BENCH_SCALE=small npm run bench:store' : 'npm run bench:store',
+      command: small || smoke ? `BENCH_SCALE=${process.env.BENCH_SCALE} npm run bench:store` : 'npm run bench:store',
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
       load: { pairs: S.pairs, inFlight: S.inFlight, measureMs: S.measureMs, contentChars: CONTENT.length },

@@ -4,7 +4,7 @@ import { expect, fixture, html } from '@open-wc/testing';
 import '../../components/index.ts';
 import type { JsongleChat } from '../../components/chat/chat.ts';
 import type { JSONgle } from '../../src/client.ts';
-import { nextEvent, until } from '../media/helpers.ts';
+import { nextClientEvent, nextEvent, until } from '../media/helpers.ts';
 import { startServer, type TestServer } from './server.ts';
 
 const part = (el: HTMLElement, name: string) => el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
@@ -99,7 +99,7 @@ describe('<jsongle-chat> with the message store', () => {
     await registered(alice);
     for (let i = 0; i < 60; i++) alice.send('bob', `m${i}`);
     await until(() => alice.pendingMessages.length === 0, 10_000, 'sixty stored');
-    const ended = new Promise((r) => alice.once('callended', r));
+    const ended = nextClientEvent(alice, 'callended');
     alice.call('bob');
     await ended; // nobody to ring: a missed call for bob
 

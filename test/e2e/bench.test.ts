@@ -40,6 +40,11 @@ describe('npm run bench (smoke): each benchmark writes its JSON, the baseline be
     positive(relay.idle[0].ours.held, 'idle connections held');
   });
 
+  test('store: stored text beside transport-info and the bare relay', { timeout: 130_000 }, () => {
+    const store = bench('store');
+    for (const k of ['storedText', 'transportInfoNotStored', 'rawWsBaseline']) positive(store.cpuUsPerRelayedMessage[k], k);
+  });
+
   test('call set-up in Chromium', { timeout: 130_000 }, () => {
     const setup = bench('setup');
     positive(setup.baseline.offerToConnectedMs, 'baseline offer → connected');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { JSONgle } from '../../src/client.ts';
 import { createWebSocketTransport } from '../../src/transport/websocket.ts';
-import { sleep, until } from './helpers.ts';
+import { sleep, until, within } from './helpers.ts';
 
 const COUNT = 1000;
 const RATE = 20; // per second
@@ -70,7 +70,7 @@ test(`${COUNT} messages at ${RATE}/s, the server SIGKILLed and restarted halfway
         // (resent after the reconnection, same id) can save it.
         killedAt = i;
         server.child.kill('SIGKILL');
-        await new Promise((r) => server.child.once('exit', r));
+        await within(new Promise((r) => server.child.once('exit', r)), 5000, 'the killed server exiting');
         restarted = startChild(dataDir, port).then((s) => { server = s; });
       }
     }
