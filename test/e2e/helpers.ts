@@ -83,7 +83,7 @@ export async function launchBrowser(): Promise<Browser> {
 /** The real signaling server on a random port, serving the built demo. */
 export async function startServer(): Promise<JsongleServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'jsongle-e2e-'));
-  const server = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'none', staticDirs, dataDir });
+  const server = await within(createServer({ port: 0, host: '127.0.0.1', logLevel: 'none', staticDirs, dataDir }), 10_000, 'the signaling server listening');
   cleanups.push(async () => { await server.close(); rmSync(dataDir, { recursive: true, force: true }); });
   return server;
 }
@@ -96,7 +96,7 @@ export async function startStaticServer(): Promise<{ url: string; upgrades: () =
     upgrades++;
     socket.destroy();
   });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  await within(new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve)), 10_000, 'the static server listening');
   cleanups.push(() => new Promise<void>((resolve) => { http.close(() => resolve()); http.closeAllConnections(); }));
   return { url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, upgrades: () => upgrades };
 }
