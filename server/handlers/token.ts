@@ -4,9 +4,10 @@
 import { iqMessage } from '../../src/protocol/build.ts';
 import { ERROR_CODE } from '../../src/protocol/codes.ts';
 import { ACTION, type IqBody, type JsongleMessage } from '../../src/protocol/messages.ts';
+import { SESSION_TOKEN } from '../../src/token.ts';
 import { refuse, type Client, type Context } from '../context.ts';
 
-export const SESSION_TOKEN = 'session-token';
+export { SESSION_TOKEN };
 
 export async function onSessionToken(ctx: Context, client: Client, m: JsongleMessage<IqBody>) {
   const j = m.jsongle;

@@ -53,6 +53,9 @@ export function createWebSocketTransport(options: WebSocketTransportOptions | st
   let socket: WebSocketLike | undefined;
   let timer: unknown;
   let attempts = 0;
+  /** pause(): do not reconnect (see Transport.pause); closed: close() was called. */
+  let paused = false;
+  let closed = false;
 
   const set = (next: TransportState) => {
     if (next === state) return;
@@ -84,7 +87,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions | st
       socket = undefined;
       gate.down();
       if (state === 'closed') return;
-      if (o.reconnect === false) return set('closed');
+      if (o.reconnect === false || paused) return set('closed');
       retry();
     };
   }
@@ -94,7 +97,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions | st
     get state() { return state; },
     get attempts() { return attempts; },
     send(m: JsongleMessage) {
-      if (state === 'closed') throw new Error('The WebSocket transport is closed');
+      if (closed || (state === 'closed' && !paused)) throw new Error('The WebSocket transport is closed');
       if (socket && socket.readyState !== OPEN) gate.down(); // closing: queue until the next connection
       gate.send(m);
     },
@@ -107,7 +110,21 @@ export function createWebSocketTransport(options: WebSocketTransportOptions | st
         connect();
       }
     },
+    pause() {
+      paused = true;
+      if (state !== 'reconnecting') return;
+      clearTimeout(timer);
+      set('closed');
+    },
+    resume() {
+      if (!paused || closed) return;
+      paused = false;
+      if (state !== 'closed') return;
+      set('connecting');
+      connect();
+    },
     close() {
+      closed = true;
       if (state === 'closed') return;
       clearTimeout(timer);
       gate.clear();
