@@ -98,7 +98,7 @@ describe('tokens in the client', () => {
       await sleep(600); // several backoff delays (100–300 ms): nothing may happen
       assert.equal(calls, 1, 'the provider was not asked again');
       assert.equal(states.at(-1), 'closed');
-      assert.equal((c.transport as { attempts: number }).attempts, 0, 'no reconnection attempt');
+      assert.equal((c.transport as unknown as { attempts: number }).attempts, 0, 'no reconnection attempt');
       // A working provider: connects again.
       c.tokenProvider = () => hs256({ sub: 'alice' });
       await waitFor(c, 'registered', () => true, 5000);
