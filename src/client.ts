@@ -453,7 +453,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
       try {
         token = this.#token = await fresh;
       } catch (e) {
-        return this.#fail(CLIENT_ERROR.UNAUTHORIZED, (e as Error).message);
+        return this.#emitError(e as JsongleError);
       }
       if (transaction !== this.#helloTx) return; // a new connection said hello meanwhile
     }
@@ -462,18 +462,17 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     this.answer(to, HELLO, { ...this.#user, uid, ...(token ? { token } : {}) }, transaction).then(() => this.#schedule(), () => {});
   }
 
-  /** The provider's next token; rejects with a message saying what went wrong. */
+  /** The provider's next token; rejects with an `unauthorized` error saying what went wrong. */
   #provide(): Promise<string> {
-    const provider = this.#provider!;
     const p = (async () => {
       let token: unknown;
       try {
-        token = await provider();
+        token = await this.#provider!();
       } catch (e) {
-        throw new Error(`tokenProvider failed: ${(e as Error)?.message ?? e}`);
+        token = e;
       }
-      if (!isString(token)) throw new Error('tokenProvider must return a non-empty string (a JWT)');
-      return token;
+      if (isString(token)) return token;
+      throw new JsongleError(CLIENT_ERROR.UNAUTHORIZED, `tokenProvider gave no token: ${(token as Error)?.message ?? String(token)}`);
     })();
     p.catch(() => {});
     return p;
@@ -488,23 +487,15 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
 
   /** Replaces the token (`given`, or the provider's next) and tells the server when registered. */
   async #renew(given?: string) {
-    let token = given;
-    if (token === undefined) {
-      try {
-        token = await this.#provide();
-      } catch (e) {
-        return this.#fail(CLIENT_ERROR.UNAUTHORIZED, (e as Error).message);
-      }
-    }
-    this.#token = token;
-    this.#transport.resume?.();
-    if (!this.#registered) return; // the next hello answer carries it
     try {
+      const token = this.#token = given ?? await this.#provide();
+      this.#transport.resume?.();
+      if (!this.#registered) return; // the next hello answer carries it
       await this.request(this.#server, SESSION_TOKEN, { token });
       this.#schedule();
     } catch (e) {
       const error = e as JsongleError;
-      this.#fail(error.detail?.errorCode === ERROR_CODE.UNAUTHORIZED ? CLIENT_ERROR.UNAUTHORIZED : error.code, `The server refused the new identity token: ${error.message}`, error.detail);
+      this.#emitError(error.detail.errorCode === ERROR_CODE.UNAUTHORIZED ? new JsongleError(CLIENT_ERROR.UNAUTHORIZED, error.message, error.detail) : error);
     }
   }
 

@@ -126,6 +126,20 @@ describe('tokens in the client', () => {
     }
   });
 
+  test('a provider that fails or gives no token: error `unauthorized` saying so', async () => {
+    const server = await startServer({ tokenSecret: SECRET });
+    for (const [provider, message] of [[() => { throw new Error('backend down'); }, /tokenProvider gave no token: backend down/], [async () => '', /tokenProvider gave no token/]] as const) {
+      const { c, close } = client(server, { user: { uid: 'alice' }, tokenProvider: provider as () => string });
+      try {
+        const [error] = await waitFor(c, 'error', (e) => e.code === 'unauthorized');
+        assert.match(error.message, message);
+        assert.ok(!c.registered);
+      } finally {
+        close();
+      }
+    }
+  });
+
   test('bad configuration throws, saying what was wrong', () => {
     const transport = createWebSocketTransport({ url: 'ws://127.0.0.1:9/', WebSocket, reconnect: false });
     try {
