@@ -109,7 +109,7 @@ describe('tokens in the client', () => {
 
   test('a fixed token past its exp: closed, refused on reconnection, back once `token` is set', async () => {
     const server = await startServer({ tokenSecret: SECRET, tokenClockTolerance: 0 });
-    const { c, errors, close } = client(server, { user: { uid: 'alice' }, token: await hs256({ sub: 'alice' }, { expiresIn: 2 }) });
+    const { c, errors, close } = client(server, { user: { uid: 'alice' }, token: await hs256({ sub: 'alice' }, { expiresIn: 3 }) });
     try {
       await waitFor(c, 'registered');
       await until(() => errors.some((e) => e.code === 'unauthorized'), 6000, 'the reconnection to be refused');
