@@ -85,6 +85,12 @@ describe('Mallory against Alice', () => {
     alice.send(proceed('bob', sids[0]));
     assert.equal((await bob.next((m) => m.jsongle.action === 'session-proceed')).from, 'alice');
     assert.equal(bob.received.filter((m) => m.jsongle.action === 'session-proceed').length, 1, "none of Mallory's proceeds reached Bob");
+    // Nor can he ring Bob as Alice: the server names the sender as the caller.
+    const spoof = { ...propose('bob', 'spoofed-call'), from: 'alice' };
+    spoof.jsongle.initiator = 'alice';
+    mallory.send(spoof);
+    const rung = await bob.next((m) => m.jsongle.sid === 'spoofed-call');
+    assert.deepEqual([rung.from, rung.jsongle.initiator], ['mallory', 'mallory']);
     const theirs = new Set([...sids, ...notes.map((n) => n.id)]);
     assert.equal(mallory.received.filter((m: Msg) => theirs.has(m.jsongle.sid) || theirs.has(m.id)).length, 0, 'Mallory received nothing of hers');
   });
