@@ -106,7 +106,7 @@ describe('refused tokens: ack failed, session-error 401001 naming the problem, c
       assert.equal(r.status, 'failed', what);
       assert.equal(r.code, ERROR_CODE.UNAUTHORIZED, what);
       assert.match(r.details, reason, what);
-      assert.equal(r.closed?.code, 1008, `${what}: closed with 1008`);
+      assert.deepEqual(r.closed, { code: 1008, reason: 'unauthorized' }, `${what}: closed with 1008`);
       if (typeof description.token === 'string') {
         for (const part of description.token.split('.').filter((p) => p.length > 8)) assert.ok(!r.details.includes(part), `${what}: the reason echoes the token`);
       }
@@ -174,7 +174,14 @@ describe('limits that follow the person', () => {
     const r = await refusedHello(server, { token });
     assert.equal(r.status, 'failed');
     assert.equal(r.code, ERROR_CODE.TOO_MANY_CONNECTIONS);
-    assert.equal(r.closed?.code, 1013);
+    assert.deepEqual(r.closed, { code: 1013, reason: 'too many connections' });
+    // The limit holds in open mode too, for any uid (this one's name is longer than a close reason may be).
+    const open = await startServer({ maxConnectionsPerUser: 1 });
+    const long = 'é'.repeat(200);
+    await registered(open, { uid: long });
+    const again = await refusedHello(open, { uid: long });
+    assert.equal(again.code, ERROR_CODE.TOO_MANY_CONNECTIONS);
+    assert.deepEqual(again.closed, { code: 1013, reason: 'too many connections' });
     // Other users are not affected; once one of alice's closes, she may connect again.
     await registered(server, { token: await hs256({ sub: 'bob' }) });
     first.ws.close();
