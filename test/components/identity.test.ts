@@ -70,9 +70,19 @@ describe('<jsongle-connection> with a tokenProvider (real server, tokens require
     await until(() => el.client!.registered, 5000, 'registered with the good token');
   });
 
-  it('a fixed `token` attribute registers too', async () => {
+  it('a fixed `token` attribute registers too; a new one reaches the server without reconnecting', async () => {
     const el = await fixture<JsongleConnection>(html`<jsongle-connection url=${wsUrl} token=${await mint('bob', 600)}></jsongle-connection>`);
     await until(() => el.client?.registered, 5000, 'registered');
-    expect(el.client!.id).to.equal('bob');
+    const client = el.client!;
+    expect(client.id).to.equal('bob');
+    const errors: string[] = [];
+    el.addEventListener('jsongle-error', (e) => errors.push((e as CustomEvent).detail.error.code));
+    el.setAttribute('token', await mint('carol', 600)); // another sub: refused by the server, the connection stays
+    await until(() => errors.includes('unauthorized'), 5000, 'the refused session-token');
+    el.setAttribute('token', await mint('bob', 600));
+    await el.updateComplete;
+    expect(client.token).to.equal(el.token);
+    expect(el.client).to.equal(client, 'the same client: no reconnection');
+    expect(el.state).to.equal('open');
   });
 });
