@@ -3,7 +3,10 @@
 // connections of one user (429002), /metrics behind its token, and open mode stated plainly.
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ERROR_CODE } from '../../src/protocol/codes.ts';
 import { ConfigError, resolveConfig } from '../../server/config.ts';
@@ -39,15 +42,20 @@ describe('a valid token', () => {
   });
 
   test('RS256 and ES256 tokens are verified with JSONGLE_TOKEN_PUBLIC_KEY (PEM text or file)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jsongle-key-'));
     for (const alg of ['RS256', 'ES256'] as const) {
       const key = await keyPair(alg);
-      const server = await startServer({ tokenPublicKey: key.pem });
+      // RS256 from the PEM's text, ES256 from a file holding it.
+      const file = join(dir, 'es256.pem');
+      if (alg === 'ES256') writeFileSync(file, key.pem);
+      const server = await startServer({ tokenPublicKey: alg === 'RS256' ? key.pem : file });
       await registered(server, { uid: 'dave', token: await signed(key, { sub: 'dave' }) });
       const other = await keyPair(alg);
       const r = await refusedHello(server, { uid: 'dave', token: await signed(other, { sub: 'dave' }) });
       assert.equal(r.code, ERROR_CODE.UNAUTHORIZED);
       assert.equal(r.details, 'token signature invalid');
     }
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test('JWKS: keys fetched from the application, cached across connections; an unknown key is refused', async () => {
