@@ -82,6 +82,24 @@ describe('a valid token', () => {
     }
   });
 
+  test('JWKS unreachable: refused with "try again later", and the operator is warned (without the token)', async () => {
+    const lines: string[] = [];
+    const saved = console.warn;
+    console.warn = (line: string) => void lines.push(line);
+    try {
+      const key = await keyPair('ES256');
+      const server = await startServer({ tokenJwksUrl: 'http://127.0.0.1:1/jwks.json', logLevel: 'warning' });
+      const token = await signed(key, { sub: 'u' });
+      const r = await refusedHello(server, { token });
+      assert.equal(r.code, ERROR_CODE.UNAUTHORIZED);
+      assert.match(r.details, /try again later/);
+      assert.ok(lines.some((l) => /JWKS/.test(l)), lines.join('\n'));
+      assert.ok(!lines.join('\n').includes(token.split('.')[1]));
+    } finally {
+      console.warn = saved;
+    }
+  });
+
   test('the 30 s clock tolerance: expired 10 s ago passes, 40 s ago does not', async () => {
     const server = await tokenServer();
     await registered(server, { uid: 'erin', token: await hs256({ sub: 'erin' }, { expiresIn: -10 }) });
