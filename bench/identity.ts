@@ -2,6 +2,9 @@
 // baseline, no token) and with HS256 / ES256 tokens, side by side in one run, plus the time of one
 // verification alone. Usage: npm run bench:identity   (BENCH_SCALE=small: a quick look)
 // In-process (server and clients share one core): the figures compare modes, not machines.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { generateKeyPair, exportSPKI, SignJWT, type CryptoKey } from 'jose';
 import { WebSocket } from 'ws';
 import { createIdentity } from '../server/identity.ts';
@@ -49,7 +52,8 @@ function hello(url: string, uid: string, token: string | undefined): Promise<Web
 const results: Record<string, { hellosPerSecond: number; verifyMicroseconds: number | null }> = {};
 for (const mode of await modes()) {
   const tokens = await Promise.all(Array.from({ length: CONNECTIONS }, (_, i) => mode.mint(`u${i}`)));
-  const server = await createServer({ port: 0, logLevel: 'none', maxConnections: CONNECTIONS + 10, ...mode.config });
+  const dataDir = mkdtempSync(join(tmpdir(), 'jsongle-bench-identity-'));
+  const server = await createServer({ port: 0, logLevel: 'none', dataDir, maxConnections: CONNECTIONS + 10, ...mode.config });
   const open: WebSocket[] = [];
   const start = performance.now();
   for (let i = 0; i < CONNECTIONS; i += BATCH) {
@@ -58,6 +62,7 @@ for (const mode of await modes()) {
   const seconds = (performance.now() - start) / 1000;
   for (const ws of open) ws.terminate();
   await server.close();
+  rmSync(dataDir, { recursive: true, force: true });
   let verify: number | null = null;
   if (mode.name !== 'open') {
     const identity = await createIdentity(resolveConfig(mode.config), () => {});

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { ERROR_CODE } from '../../src/protocol/codes.ts';
 import { ConfigError, resolveConfig } from '../../server/config.ts';
 import { createServer } from '../../server/index.ts';
-import { cleanup, isError, Raw, startServer, text, until } from './helpers.ts';
+import { cleanup, isError, Raw, startServer, tempDir, text, until } from './helpers.ts';
 import { answerHello, hs256, keyPair, OTHER_SECRET, refusedHello, registered, SECRET, signed, unsigned } from './tokens.ts';
 
 afterEach(cleanup);
@@ -248,9 +248,9 @@ describe('open mode', () => {
     const saved = { info: console.info, warn: console.warn };
     console.info = console.warn = (line: string) => void lines.push(line);
     try {
-      const open = await createServer({ port: 0, logLevel: 'info' });
+      const open = await createServer({ port: 0, logLevel: 'info', dataDir: tempDir() });
       await open.close();
-      const token = await createServer({ port: 0, logLevel: 'info', tokenSecret: SECRET, tokenIssuer: 'https://app.example' });
+      const token = await createServer({ port: 0, logLevel: 'info', dataDir: tempDir(), tokenSecret: SECRET, tokenIssuer: 'https://app.example' });
       await token.close();
     } finally {
       Object.assign(console, saved);
@@ -271,7 +271,7 @@ describe('open mode', () => {
 
 describe('configuration', () => {
   test('contradictory or weak token settings are refused at start', async () => {
-    const start = (o: Record<string, unknown>) => createServer({ port: 0, logLevel: 'none', ...o });
+    const start = (o: Record<string, unknown>) => createServer({ port: 0, logLevel: 'none', dataDir: tempDir(), ...o });
     await assert.rejects(start({ tokenSecret: SECRET, tokenJwksUrl: 'https://a.example/jwks' }), (e: Error) => e instanceof ConfigError && /only one of JSONGLE_TOKEN_SECRET, JSONGLE_TOKEN_JWKS_URL/.test(e.message));
     await assert.rejects(start({ tokenSecret: 'short' }), /at least 32 bytes/);
     await assert.rejects(start({ tokenIssuer: 'https://a.example' }), /need a key/);
