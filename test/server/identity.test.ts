@@ -293,10 +293,11 @@ describe('messages without from', () => {
     const empty = text('', 'bob', 'empty from');
     alice.send(empty);
     assert.equal((await bob.next((m) => m.id === empty.id)).from, 'alice');
-    // Still judged: a message without from to nobody gets its own error, not 400001.
-    const nobody: any = text('', 'nobody-here');
-    delete nobody.from;
-    alice.send(nobody);
-    await alice.next(isError(ERROR_CODE.NO_OTHER_MEMBER));
+    // Still judged: a message without from to a room alice is not in gets that error, not 400001.
+    await bob.request('session-join', { rid: 'bobs-room' });
+    const outsider: any = text('', 'bobs-room');
+    delete outsider.from;
+    alice.send(outsider);
+    await alice.next(isError(ERROR_CODE.NOT_A_MEMBER));
   });
 });
