@@ -23,7 +23,8 @@ function countReporter(file = '.test-build/wtr-count.json') {
 /**
  * The real signaling server for the browser tests (its router, registry and SQLite store: one
  * server implementation in the repository). A test asks for a fresh one on a random port with
- * `GET /__jsongle/server/start` → `{ wsUrl, sn }`, and stops it with `/__jsongle/server/stop?port=`
+ * `GET /__jsongle/server/start` → `{ wsUrl, sn }` (`?config=<JSON>`: settings of createServer, e.g. a
+ * token secret), and stops it with `/__jsongle/server/stop?port=`
  * (see test/components/server.ts); the rest are stopped with the test run.
  */
 function jsongleServers() {
@@ -47,7 +48,8 @@ function jsongleServers() {
       }
       if (context.path === '/__jsongle/server/start') {
         const dataDir = mkdtempSync(join(tmpdir(), 'jsongle-wtr-'));
-        const server = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'none', dataDir });
+        const config = context.query.config ? JSON.parse(context.query.config) : {};
+        const server = await createServer({ ...config, port: 0, host: '127.0.0.1', logLevel: 'none', dataDir });
         servers.set(server.port, { server, dataDir });
         return { body: JSON.stringify({ wsUrl: server.wsUrl, sn: server.config.name, port: server.port }), type: 'json' };
       }

@@ -8,8 +8,11 @@ import type { JsongleError } from '../src/errors.ts';
 import type { Media, MutedMedia } from '../src/protocol/messages.ts';
 import type { TransportState } from '../src/transport/transport.ts';
 
-/** The state of a `<jsongle-connection>`: its transport's, or `idle` before it has what it needs. */
-export type ConnectionState = TransportState | 'idle';
+/**
+ * The state of a `<jsongle-connection>`: its transport's, `idle` before it has what it needs, or
+ * `unauthorized` when the server refused its identity token (until a new token is given).
+ */
+export type ConnectionState = TransportState | 'idle' | 'unauthorized';
 /** The state of a `<jsongle-call>`: its call's, or `idle` before the first call. */
 export type CallElementState = CallState | 'idle';
 

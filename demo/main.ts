@@ -69,9 +69,9 @@ function start(name: string, shared = false) {
   $('me').textContent = `as ${name}`;
   $('sign-out').hidden = false;
   if (!serverless) {
+    // The page's own ?token= (JSONGLE_APP_TOKEN) goes on to the WebSocket URL, as the server expects it.
     const token = new URLSearchParams(location.search).get('token');
-    connection.url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-    if (token) connection.token = token;
+    connection.url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`;
   }
   connection.displayName = name;
   connection.user = name; // with the url (or the channel), enough to connect

@@ -38,6 +38,19 @@ export interface ServerConfig {
   historyDays: number;
   /** A conversation keeps at most this many stored messages (the newest). */
   historyMaxPerConversation: number;
+  /** Identity tokens (server/identity.ts): an HS256 secret, a PEM public key (RS256/ES256) or a JWKS URL; none: open mode. */
+  tokenSecret: string;
+  tokenPublicKey: string;
+  tokenJwksUrl: string;
+  /** When set, a token's `iss` / `aud` must be this. */
+  tokenIssuer: string;
+  tokenAudience: string;
+  /** Seconds a token is still accepted past its `exp` (clock skew between the application's backend and us). */
+  tokenClockTolerance: number;
+  /** Connections one uid may hold at once; one more gets its hello refused with 429002. */
+  maxConnectionsPerUser: number;
+  /** When set, /metrics needs `Authorization: Bearer <metricsToken>` (else 401). */
+  metricsToken: string;
 }
 
 type Kind = 'int' | 'string' | 'list' | 'level';
@@ -64,6 +77,14 @@ export const DEFAULTS: ServerConfig = {
   dataDir: './data',
   historyDays: 30,
   historyMaxPerConversation: 10_000,
+  tokenSecret: '',
+  tokenPublicKey: '',
+  tokenJwksUrl: '',
+  tokenIssuer: '',
+  tokenAudience: '',
+  tokenClockTolerance: 30,
+  maxConnectionsPerUser: 10,
+  metricsToken: '',
 };
 
 export const SETTINGS: Setting[] = [
@@ -85,6 +106,13 @@ export const SETTINGS: Setting[] = [
   { key: 'historyDays', env: 'JSONGLE_HISTORY_DAYS', kind: 'int', min: 1, help: 'days stored messages are kept' },
   { key: 'historyMaxPerConversation', env: 'JSONGLE_HISTORY_MAX_PER_CONVERSATION', kind: 'int', min: 1, help: 'stored messages kept per conversation (the newest)' },
   { key: 'logLevel', env: 'JSONGLE_LOG_LEVEL', kind: 'level', help: `log level: ${LOG_LEVELS.join(', ')}` },
+  { key: 'tokenSecret', env: 'JSONGLE_TOKEN_SECRET', kind: 'string', help: 'HS256 secret (32+ characters) of the identity tokens (JWT) every connection must present; unset with the two below: open mode' },
+  { key: 'tokenPublicKey', env: 'JSONGLE_TOKEN_PUBLIC_KEY', kind: 'string', help: 'or: the PEM public key (its text or a file path) of RS256 / ES256 identity tokens' },
+  { key: 'tokenJwksUrl', env: 'JSONGLE_TOKEN_JWKS_URL', kind: 'string', help: "or: the URL of the application's JWKS (RS256 / ES256 keys, fetched and cached)" },
+  { key: 'tokenIssuer', env: 'JSONGLE_TOKEN_ISSUER', kind: 'string', help: "when set, a token's 'iss' must be this" },
+  { key: 'tokenAudience', env: 'JSONGLE_TOKEN_AUDIENCE', kind: 'string', help: "when set, a token's 'aud' must include this" },
+  { key: 'maxConnectionsPerUser', env: 'JSONGLE_MAX_CONNECTIONS_PER_USER', kind: 'int', min: 1, help: 'connections one user may hold at once; more get their hello refused with 429002' },
+  { key: 'metricsToken', env: 'JSONGLE_METRICS_TOKEN', kind: 'string', help: 'when set, /metrics needs the header Authorization: Bearer <value> (else 401)' },
 ];
 
 export class ConfigError extends Error {
@@ -105,6 +133,7 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConf
   if (config.port > 65535) problems.push(`port must be at most 65535, got ${config.port}`);
   if (!config.name) problems.push('name must not be empty');
   if (config.name.includes('/')) problems.push('name must not contain "/"');
+  if (!(Number.isFinite(config.tokenClockTolerance) && config.tokenClockTolerance >= 0)) problems.push('tokenClockTolerance must be a number of seconds ≥ 0');
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   return config;
 }

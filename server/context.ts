@@ -4,6 +4,7 @@ import type { Logger } from '../src/log.ts';
 import { envelope, errorMessage, iqMessage } from '../src/protocol/build.ts';
 import { ACTION, type Body, type IqBody, type JsongleMessage } from '../src/protocol/messages.ts';
 import type { ServerConfig } from './config.ts';
+import type { Identity } from './identity.ts';
 import type { Stats } from './metrics.ts';
 import type { Peer, Registry } from './registry.ts';
 import type { MessageStore } from './store/store.ts';
@@ -17,6 +18,8 @@ export interface Context {
   readonly store: MessageStore;
   /** The server's JSONgle name. */
   readonly sn: string;
+  /** Open mode, or how tokens are verified. */
+  readonly identity: Identity;
 }
 
 /** A connection as seen by the handlers: a Peer, plus what the socket layer knows of it. */
@@ -30,6 +33,13 @@ export interface Client extends Peer {
   hello: string;
   /** Where the server's own messages to it go: its uid once registered, its provisional id before. */
   readonly address: string;
+  /** Rooms its identity token allows it to join (undefined: any). */
+  rooms?: readonly string[];
+  /** A token given as `?token=` in the URL, kept until the hello answer (token mode only). */
+  urlToken?: string;
+  /** Closes it with 1008 "token expired" at `until` (ms since the epoch), replacing the deadline set before. */
+  expireAt(until: number): void;
+  close(code: number, reason: string): void;
 }
 
 let lastMs = 0;

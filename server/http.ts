@@ -1,4 +1,5 @@
 // The plain HTTP side of the server: /healthz, /metrics and the static demo page.
+import { timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
@@ -16,12 +17,21 @@ const CSP = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' dat
 export interface HttpDeps {
   staticDirs: string[];
   metrics: Metrics;
+  /** When set, /metrics needs `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
   health(): Record<string, unknown>;
 }
 
 function reply(res: ServerResponse, status: number, type: string, body: string | Buffer, head: boolean, extra: Record<string, string> = {}) {
   res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-cache', ...extra });
   res.end(head ? undefined : body);
+}
+
+/** Compares a secret in constant time. */
+export function sameToken(given: string | null | undefined, expected: string) {
+  const a = Buffer.from(given ?? '');
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 export function httpHandler(deps: HttpDeps) {
@@ -32,6 +42,9 @@ export function httpHandler(deps: HttpDeps) {
     const path = (req.url ?? '/').split('?')[0];
     try {
       if (path === '/healthz') return reply(res, 200, 'application/json', JSON.stringify({ status: 'ok', version: VERSION, ...deps.health() }), head);
+      if (path === '/metrics' && deps.metricsToken && !sameToken(req.headers.authorization, `Bearer ${deps.metricsToken}`)) {
+        return reply(res, 401, 'text/plain', 'Unauthorized', head, { 'WWW-Authenticate': 'Bearer realm="metrics"' });
+      }
       if (path === '/metrics') return reply(res, 200, deps.metrics.contentType, await deps.metrics.metrics(), head);
       const file = await findStatic(dirs, path);
       if (file === 400) return reply(res, 400, 'text/plain', 'Bad Request', head);

@@ -1,6 +1,5 @@
 // createServer(config): the JSONgle signaling server — one HTTP server with the WebSocket endpoint
 // at /ws, /healthz, /metrics and the static demo page.
-import { timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -10,7 +9,8 @@ import type { Context } from './context.ts';
 import { dropCalls } from './handlers/calls.ts';
 import { sendHello } from './handlers/hello.ts';
 import { announce } from './handlers/rooms.ts';
-import { httpHandler } from './http.ts';
+import { httpHandler, sameToken } from './http.ts';
+import { createIdentity } from './identity.ts';
 import { createMetrics, Stats } from './metrics.ts';
 import { MemoryRegistry, type Registry } from './registry.ts';
 import { startRetention } from './retention.ts';
@@ -47,12 +47,6 @@ export interface ServerOptions extends Partial<ServerConfig> {
   retentionInterval?: number;
 }
 
-const sameToken = (given: string | null, expected: string) => {
-  const a = Buffer.from(given ?? '');
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-};
-
 const STATUS: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' };
 const ignore = () => {};
 
@@ -66,10 +60,12 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
   const { registry: custom, store: customStore, retentionInterval, ...overrides } = options;
   const config = resolveConfig(overrides);
   const log = new Logger('jsongle-server', config.logLevel);
+  // First: a bad token setting stops the start before anything is opened.
+  const identity = await createIdentity(config, (line) => log.log('warning', () => line));
   const registry = custom ?? new MemoryRegistry();
   const store = customStore ?? new SqliteStore({ dir: config.dataDir });
   const stats = new Stats();
-  const ctx: Context = { config, registry, stats, log, store, sn: config.name };
+  const ctx: Context = { config, registry, stats, log, store, sn: config.name, identity };
   const retention = startRetention(ctx, retentionInterval);
   const connections = new Set<Connection>();
   const started = Date.now();
@@ -82,7 +78,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
   const http = createHttpServer(httpHandler({
     staticDirs: config.staticDirs,
     metrics,
-    health: () => ({ uptime: Math.round((Date.now() - started) / 1000), connections: connections.size, users: registry.users(), rooms: registry.rooms() }),
+    metricsToken: config.metricsToken,
+    health: () => ({ identity: identity.mode, uptime: Math.round((Date.now() - started) / 1000), connections: connections.size, users: registry.users(), rooms: registry.rooms() }),
   }));
   // Compression is off: signaling frames are small, and permessage-deflate costs CPU and ~300 KB
   // of zlib memory per connection.
@@ -96,7 +93,9 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
       log.log('debug', () => `upgrade refused with ${status} (${req.socket.remoteAddress}, origin ${req.headers.origin ?? '-'})`);
       return refuseUpgrade(socket, status);
     }
-    wss.handleUpgrade(req, socket, head, accept);
+    // The `?token=` fallback (token mode, when JSONGLE_APP_TOKEN does not use the parameter).
+    const token = identity.verify && !config.token ? new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') ?? undefined : undefined;
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, token));
   });
 
   /** The HTTP status refusing this upgrade, or 0 to accept it. */
@@ -115,8 +114,9 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
 
   // No closure here may capture the upgrade request: a listener kept by the connection would keep
   // the request (headers and all, ~1.5 KB) alive as long as the connection.
-  function accept(ws: WebSocket) {
+  function accept(ws: WebSocket, token?: string) {
     const client = new Connection(ws, ctx, dispatch, closed);
+    client.urlToken = token;
     connections.add(client);
     stats.accepted++;
     sendHello(ctx, client);
@@ -163,7 +163,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
   });
   const port = (http.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '[::1]' : config.host.includes(':') ? `[${config.host}]` : config.host;
-  log.log('info', () => `listening on http://${host}:${port} (WebSocket at /ws)`);
+  log.log('info', () => `listening on http://${host}:${port} (WebSocket at /ws); identity: ${identity.mode}`);
+  log.log(identity.mode === 'open' ? 'warning' : 'info', () => identity.description);
 
   return {
     url: `http://${host}:${port}`,

@@ -8,6 +8,7 @@ import { HELLO, onHelloAnswer } from './handlers/hello.ts';
 import { HISTORY, onHistory } from './handlers/history.ts';
 import { relay } from './handlers/relay.ts';
 import { onServerRequest } from './handlers/rooms.ts';
+import { onSessionToken, SESSION_TOKEN } from './handlers/token.ts';
 
 /** What a client may send to another client (plus the call actions). */
 const RELAYED = new Set<string>([
@@ -30,6 +31,7 @@ export function route(ctx: Context, client: Client, m: JsongleMessage): void | P
 
 function toServer(ctx: Context, client: Client, m: JsongleMessage): void | Promise<void> {
   const j = m.jsongle;
+  if (j.action === ACTION.IQ_SET && (j as IqBody).query === SESSION_TOKEN) return onSessionToken(ctx, client, m as JsongleMessage<IqBody>);
   switch (j.action) {
     case ACTION.IQ_GET:
     case ACTION.IQ_SET:

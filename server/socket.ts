@@ -61,6 +61,10 @@ export class Connection implements Client {
   readonly #raw: ReturnType<typeof rawSocket>;
   /** Frames that arrived while a handler was waiting; null when none is. */
   #backlog: string[] | null = null;
+  rooms?: readonly string[];
+  urlToken?: string;
+  /** Closes the connection when its identity token ends (token mode). */
+  #expiry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(readonly ws: WebSocket, private readonly ctx: Context, private readonly router: Router, onClose: (client: Connection) => void) {
     this.#tokens = ctx.config.rateBurst;
@@ -76,6 +80,7 @@ export class Connection implements Client {
     });
     ws.on('close', () => {
       this.closed = true;
+      clearTimeout(this.#expiry);
       onClose(this);
     });
   }
@@ -129,6 +134,14 @@ export class Connection implements Client {
     if (this.ws.readyState === 1) this.ws.close(code, reason);
   }
 
+  expireAt(until: number) {
+    clearTimeout(this.#expiry);
+    // setTimeout holds at most ~24.8 days: a longer token re-arms on the way.
+    const wait = Math.min(until - Date.now(), 2 ** 31 - 1);
+    const end = () => (Date.now() >= until ? this.close(CLOSE.POLICY, 'token expired') : this.expireAt(until));
+    this.#expiry = setTimeout(end, Math.max(0, wait));
+  }
+
   /** Token bucket: `rateLimit` per second, at most `rateBurst` saved up. */
   #take(): boolean {
     const { rateLimit, rateBurst } = this.ctx.config;
@@ -175,7 +188,7 @@ export class Connection implements Client {
 
   /** Decodes and routes one frame; a promise when the handler is still working. Never throws. */
   #handle(text: string): Promise<void> | undefined {
-    const decoded: Decoded = decode(text, this.ctx.config.maxMessageSize);
+    const decoded: Decoded = decode(text, this.ctx.config.maxMessageSize, true);
     if (!decoded.ok) {
       this.ctx.log.log('debug', () => `refused frame from ${this.address}: ${decoded.reason}`);
       const code = DECODE_ERROR[decoded.code];

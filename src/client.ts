@@ -9,7 +9,7 @@ import { Logger, type LogLevel } from './log.ts';
 import {
   ackEvent, callMessage, customMessage, eventMessage, iqMessage, metricsMessage, now, textMessage, uuid,
 } from './protocol/build.ts';
-import { CLIENT_ERROR, type ClientErrorCode } from './protocol/codes.ts';
+import { CLIENT_ERROR, ERROR_CODE, type ClientErrorCode } from './protocol/codes.ts';
 import {
   ACTION, EVENT, INFO, MEDIA, NAMESPACE, isCallAction, type CallAction,
   type AckBody, type CallBody, type CandidateInit, type CustomBody, type ErrorBody, type EventBody, type HelloBody,
@@ -18,6 +18,7 @@ import {
 import { decode, DEFAULT_MAX_MESSAGE_SIZE } from './protocol/parse.ts';
 import { Outbox, SeenIds } from './chat/outbox.ts';
 import { PendingRequests } from './requests.ts';
+import { claimsOf, refreshDelay, SESSION_TOKEN, type TokenProvider } from './token.ts';
 import { isTransport, type SeedTransport, type Transport } from './transport/transport.ts';
 import { wrapSeed } from './transport/wrapper.ts';
 import { NAME, VERSION } from './version.ts';
@@ -34,6 +35,13 @@ export interface JsongleConfig {
   maxMessageSize?: number;
   /** A text or custom message without the server's `server-received` this long (ms) after it went out is failed (default 10000). */
   messageTimeout?: number;
+  /** An identity token (a JWT from the application's backend), sent in the hello answer. */
+  token?: string;
+  /**
+   * Returns a fresh identity token: called before each (re)connection and about 60 s before the
+   * current token's `exp`, after which the client sends it to the server (`session-token`).
+   */
+  tokenProvider?: TokenProvider;
 }
 
 const HELLO = 'session-hello';
@@ -61,6 +69,13 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   #server = '';
   #call: Call | null = null;
   #metrics: Metrics = {};
+  #token = '';
+  #provider?: TokenProvider;
+  /** The provider's token for the coming hello, asked for when the transport (re)connects. */
+  #fresh: Promise<string> | null = null;
+  #refresh: unknown;
+  /** The transaction of the last hello request (an answer that waited for a token may be too late). */
+  #helloTx = '';
 
   constructor(cfg: JsongleConfig) {
     super();
@@ -85,6 +100,10 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     check(Number.isInteger(this.#maxSize) && this.#maxSize > 0, 'cfg.maxMessageSize', 'a positive integer');
     this.#log = new Logger('jsongle');
     this.logLevel = cfg.logLevel ?? 'warning';
+    check(cfg.token === undefined || typeof cfg.token === 'string', 'cfg.token', 'a string (a JWT)');
+    check(cfg.tokenProvider === undefined || typeof cfg.tokenProvider === 'function', 'cfg.tokenProvider', 'a function returning a token');
+    this.#token = cfg.token ?? '';
+    this.#provider = cfg.tokenProvider;
     this.#pending = new PendingRequests(() => this.#timeout);
     const messageTimeout = cfg.messageTimeout ?? 10_000;
     check(Number.isFinite(messageTimeout) && messageTimeout > 0, 'cfg.messageTimeout', 'a positive number (ms)');
@@ -96,10 +115,13 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     });
     this.#transport.receive({
       message: (data) => this.#receive(data),
-      state: (state) => this.#safely(() => {
-        if (state !== 'open') this.#outbox.offline();
-        this.emit('connectionstatechanged', state);
-      }),
+      state: (state) => {
+        if ((state === 'connecting' || state === 'reconnecting') && this.#provider) this.#fresh ??= this.#provide();
+        this.#safely(() => {
+          if (state !== 'open') this.#outbox.offline();
+          this.emit('connectionstatechanged', state);
+        });
+      },
     });
   }
 
@@ -122,6 +144,19 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   get transport() { return this.#transport; }
   /** Ours: ids of the peers currently composing. */
   get typing(): string[] { return [...this.#typing]; }
+  /** Ours: the identity token. Setting one sends it to the server now (`session-token`) and, after a refusal, connects again. */
+  get token() { return this.#token; }
+  set token(token: string) {
+    check(isString(token), 'token', 'a non-empty string (a JWT)');
+    void this.#renew(token);
+  }
+  /** Ours: the function that returns fresh identity tokens (see the config). Setting one, after a refusal, connects again. */
+  get tokenProvider(): TokenProvider | undefined { return this.#provider; }
+  set tokenProvider(provider: TokenProvider | undefined) {
+    check(provider === undefined || typeof provider === 'function', 'tokenProvider', 'a function returning a token');
+    this.#provider = provider;
+    this.#transport.resume?.();
+  }
 
   // ---- calls -------------------------------------------------------------------------------
 
@@ -273,6 +308,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   /** Closes the transport and rejects what still waits for an answer. */
   close() {
     this.#outbox.clear();
+    clearTimeout(this.#refresh);
     this.#pending.rejectAll(() => new JsongleError('transport', 'The client was closed'));
     this.#transport.close();
   }
@@ -304,6 +340,11 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
           const { errorCode, errorDetails, mid } = (j as ErrorBody).description as ErrorBody['description'] & { mid?: unknown };
           // About a message of our outbox: that message failed (messagefailed), nothing else went wrong.
           if (m.from === this.#server && typeof mid === 'string' && this.#outbox.refused(mid, errorCode, String(errorDetails ?? ''))) return;
+          if (errorCode === ERROR_CODE.UNAUTHORIZED) {
+            // The server closes now; coming back with the same token would be refused again.
+            this.#transport.pause?.();
+            return this.#fail(CLIENT_ERROR.UNAUTHORIZED, `The server refused the identity token: ${String(errorDetails ?? '')}`, { errorCode, id: m.id, from: m.from });
+          }
           return this.#fail(CLIENT_ERROR.SESSION_ERROR, `${m.from} answered error ${errorCode}: ${String(errorDetails ?? '')}`,
             { errorCode, id: m.id, from: m.from });
         }
@@ -370,10 +411,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     const j = m.jsongle;
     if (j.query === HELLO && j.action === ACTION.IQ_GET) {
       this.#hello(m);
-      if (this.#user) {
-        this.answer(m.from, HELLO, { ...this.#user }, j.transaction);
-        return;
-      }
+      if (this.#user || this.#token || this.#provider) return void this.#answerHello(m.from, j.transaction);
     }
     this.emit('request', j, m.from, m.id);
   }
@@ -400,7 +438,65 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     // (provisional id), the registered uid replaces it once acked, and `registered` fires again.
     this.#registered = false;
     this.#outbox.offline();
+    this.#helloTx = (m.jsongle as IqBody).transaction ?? '';
     this.#setId(m.to);
+  }
+
+  // ---- identity tokens -------------------------------------------------------------------------
+
+  /** Answers the server's hello with our identity: `user`, and the token (a fresh one from the provider). */
+  async #answerHello(to: string, transaction: string) {
+    let token = this.#token;
+    if (this.#provider) {
+      const fresh = this.#fresh ?? this.#provide();
+      this.#fresh = null;
+      try {
+        token = this.#token = await fresh;
+      } catch (e) {
+        return this.#emitError(e as JsongleError);
+      }
+      if (transaction !== this.#helloTx) return; // a new connection said hello meanwhile
+    }
+    const uid = this.#user?.uid ?? claimsOf(token).sub;
+    if (!isString(uid, 256)) return this.#fail(CLIENT_ERROR.INVALID_ARGUMENT, "No uid for the hello answer: set 'user', or give a token with a 'sub'");
+    this.answer(to, HELLO, { ...this.#user, uid, ...(token ? { token } : {}) }, transaction).then(() => this.#schedule(), () => {});
+  }
+
+  /** The provider's next token; rejects with an `unauthorized` error saying what went wrong. */
+  #provide(): Promise<string> {
+    const p = (async () => {
+      let token: unknown;
+      try {
+        token = await this.#provider!();
+      } catch (e) {
+        token = e;
+      }
+      if (isString(token)) return token;
+      throw new JsongleError(CLIENT_ERROR.UNAUTHORIZED, `tokenProvider gave no token: ${(token as Error)?.message ?? String(token)}`);
+    })();
+    p.catch(() => {});
+    return p;
+  }
+
+  /** With a provider, fetches the next token about a minute before the current one ends. */
+  #schedule() {
+    clearTimeout(this.#refresh);
+    const delay = this.#provider ? refreshDelay(this.#token) : undefined;
+    if (delay !== undefined) this.#refresh = setTimeout(() => void this.#renew(), delay);
+  }
+
+  /** Replaces the token (`given`, or the provider's next) and tells the server when registered. */
+  async #renew(given?: string) {
+    try {
+      const token = this.#token = given ?? await this.#provide();
+      this.#transport.resume?.();
+      if (!this.#registered) return; // the next hello answer carries it
+      await this.request(this.#server, SESSION_TOKEN, { token });
+      this.#schedule();
+    } catch (e) {
+      const error = e as JsongleError;
+      this.#emitError(error.detail.errorCode === ERROR_CODE.UNAUTHORIZED ? new JsongleError(CLIENT_ERROR.UNAUTHORIZED, error.message, error.detail) : error);
+    }
   }
 
   // ---- the one place call state changes ------------------------------------------------------

@@ -18,5 +18,6 @@ export const connectionStyles = css`
   :host(:state(connecting)) [part='status-dot'],
   :host(:state(reconnecting)) [part='status-dot'] { background: var(--jsongle-status-connecting-color, #bf8700); }
   :host(:state(open)) [part='status-dot'] { background: var(--jsongle-status-open-color, #1a7f37); }
-  :host(:state(closed)) [part='status-dot'] { background: var(--jsongle-status-closed-color, #cf222e); }
+  :host(:state(closed)) [part='status-dot'],
+  :host(:state(unauthorized)) [part='status-dot'] { background: var(--jsongle-status-closed-color, #cf222e); }
 `;

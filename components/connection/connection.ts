@@ -2,6 +2,7 @@ import { html, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import { JSONgle } from '../../src/client.ts';
 import { JsongleError } from '../../src/errors.ts';
+import type { TokenProvider } from '../../src/token.ts';
 import type { TransportState } from '../../src/transport/transport.ts';
 import { JsongleConnectionChangeEvent, JsongleErrorEvent, type ConnectionState } from '../events.ts';
 import { JsongleElement } from '../internal/base.ts';
@@ -12,7 +13,7 @@ import { connectionStyles } from './connection.styles.ts';
 import type { SocketIoConnect } from '../../src/transport/socket-io.ts';
 import { createTransport, missing, type TransportKind } from './transports.ts';
 
-const STATES: readonly ConnectionState[] = ['idle', 'connecting', 'open', 'reconnecting', 'closed'];
+const STATES: readonly ConnectionState[] = ['idle', 'connecting', 'open', 'reconnecting', 'closed', 'unauthorized'];
 const RETRY_MIN = 1000;
 const RETRY_MAX = 30_000;
 
@@ -26,8 +27,8 @@ const RETRY_MAX = 30_000;
  * Descendants find its client by walking up to it; other elements may name it with `connection="id"`.
  *
  * @attr url - The signaling server's WebSocket (or Socket.IO) URL.
- * @attr token - An application token for the server's authentication.
- * @attr user - This user's id (`uid`), sent in the `session-hello` answer.
+ * @attr token - A fixed identity token (a JWT from your backend), sent in the `session-hello` answer; setting a new one while connected sends it at once (`session-token`). With `transport="socket.io"`, the reference server's application token.
+ * @attr user - This user's id (`uid`), sent in the `session-hello` answer; with a token, its `sub` (omit `user` to use the token's).
  * @attr display-name - This user's display name (`dn`).
  * @attr transport - `websocket` (default), `broadcast-channel` (tabs of one browser, no server) or `socket.io`.
  * @attr channel - The BroadcastChannel name (default `jsongle`).
@@ -37,9 +38,10 @@ const RETRY_MAX = 30_000;
  * @prop {JSONgle | null} client - The JSONgle client: the element's own, or one set by the page.
  * @prop {ConnectionState} state - `idle`, `connecting`, `open`, `reconnecting` or `closed` (read-only).
  * @prop {SocketIoConnect | null} io - socket.io-client's `io` for `transport="socket.io"` (default: `window.io`).
+ * @prop {TokenProvider | null} tokenProvider - An async function returning a fresh identity token: asked before each (re)connection and about 60 s before the current token's `exp`.
  *
  * @fires {JsongleConnectionChangeEvent} jsongle-connection-change - `{ state, previous }` on every state change and when the client is replaced.
- * @fires {JsongleErrorEvent} jsongle-error - `{ error }`: an error of the client (refused message, server error, transport failure).
+ * @fires {JsongleErrorEvent} jsongle-error - `{ error }`: an error of the client (refused message, server error, transport failure; `unauthorized` when the server refused the identity token).
  *
  * @csspart status - The status indicator.
  * @csspart status-dot - The coloured dot of the indicator.
@@ -60,6 +62,7 @@ const RETRY_MAX = 30_000;
  * @cssstate open - Connected.
  * @cssstate reconnecting - Connection lost, retrying.
  * @cssstate closed - Closed or failed.
+ * @cssstate unauthorized - The server refused the identity token: no reconnection until a new `token` or `tokenProvider` is set.
  */
 export class JsongleConnection extends JsongleElement {
   static override styles = [hostStyles, connectionStyles];
@@ -73,6 +76,8 @@ export class JsongleConnection extends JsongleElement {
   @property({ attribute: 'without-status', type: Boolean, reflect: true }) withoutStatus = false;
   /** socket.io-client's `io`, for `transport="socket.io"` (default: `window.io`). */
   @property({ attribute: false }) io: SocketIoConnect | null = null;
+  /** Returns a fresh identity token (see the class comment). */
+  @property({ attribute: false }) tokenProvider: TokenProvider | null = null;
 
   /** @internal Marks it as the provider of a client to the elements inside it (internal/context.ts). */
   get [providesClient]() { return true; }
@@ -86,6 +91,8 @@ export class JsongleConnection extends JsongleElement {
   #retry: ReturnType<typeof setTimeout> | undefined;
   #retryDelay = RETRY_MIN;
   #closing = false;
+  /** The server refused the identity token: a close is `unauthorized`, and is not retried. */
+  #refused = false;
 
   constructor() {
     super();
@@ -127,7 +134,17 @@ export class JsongleConnection extends JsongleElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>) {
-    const config = ['url', 'token', 'user', 'displayName', 'transport', 'channel', 'io'] as const;
+    // A new token goes to the running client: the connection (and a call in it) stays.
+    const client = this.#owned ? this.#client : null;
+    if (client && changed.has('tokenProvider') && this.tokenProvider) {
+      this.#refused = false;
+      client.tokenProvider = this.tokenProvider;
+    }
+    if (client && changed.has('token') && this.token && this.token !== client.token) {
+      this.#refused = false;
+      client.token = this.token;
+    }
+    const config = ['url', 'user', 'displayName', 'transport', 'channel', 'io'] as const;
     if (config.some((k) => changed.has(k)) && this.isConnected && (this.#owned || !this.#client)) {
       if (this.#configKey() !== this.#built || this.io !== this.#builtIo) this.#connect();
     }
@@ -151,7 +168,8 @@ export class JsongleConnection extends JsongleElement {
   }
 
   #configKey() {
-    return JSON.stringify([this.transport, this.url, this.token, this.user, this.displayName, this.channel]);
+    // Not the token: a new one is given to the running client (willUpdate).
+    return JSON.stringify([this.transport, this.url, this.user, this.displayName, this.channel]);
   }
 
   /** Builds the element's own client from the attributes, when they are enough. */
@@ -170,7 +188,8 @@ export class JsongleConnection extends JsongleElement {
     try {
       const transport = createTransport(kind, options);
       const user = this.user ? { uid: this.user, ...(this.displayName ? { dn: this.displayName } : {}) } : undefined;
-      this.#use(new JSONgle({ transport, user }), true);
+      const tokens = { ...(this.token ? { token: this.token } : {}), ...(this.tokenProvider ? { tokenProvider: this.tokenProvider } : {}) };
+      this.#use(new JSONgle({ transport, user, ...tokens }), true);
     } catch (e) {
       const error = e instanceof JsongleError ? e : new JsongleError('transport', String((e as Error)?.message ?? e));
       this.#setState('closed');
@@ -187,9 +206,13 @@ export class JsongleConnection extends JsongleElement {
     if (client) {
       this.#unsubscribe = listen(client, {
         connectionstatechanged: (state: TransportState) => this.#setState(state),
-        error: (error: JsongleError) => this.fire(new JsongleErrorEvent({ error })),
+        error: (error: JsongleError) => {
+          if (error.code === 'unauthorized') this.#refused = true;
+          this.fire(new JsongleErrorEvent({ error }));
+        },
       });
     }
+    this.#refused = false;
     this.#state = client ? client.transport.state : 'idle';
     this.setOnlyCustomState(STATES, this.#state);
     this.requestUpdate();
@@ -197,6 +220,8 @@ export class JsongleConnection extends JsongleElement {
   }
 
   #setState(state: ConnectionState) {
+    if (state === 'closed' && this.#refused) state = 'unauthorized'; // the transport waits for a new token
+    if (state === 'open') this.#refused = false;
     if (state === this.#state) return;
     const previous = this.#state;
     this.#state = state;

@@ -10,6 +10,7 @@ export const TRANSPORT_KINDS: readonly TransportKind[] = ['websocket', 'broadcas
 
 export interface TransportOptions {
   url: string;
+  /** For socket.io, the reference server's application token (`auth.appToken`). */
   token: string;
   channel: string;
   /** socket.io-client's `io` (default: `globalThis.io`, from the page's Socket.IO client script). */
@@ -30,8 +31,9 @@ export function createTransport(kind: TransportKind, options: TransportOptions):
     case 'broadcast-channel':
       return createBroadcastChannelTransport(options.channel || 'jsongle');
     case 'websocket':
-      // Reconnects by itself (backoff) and queues what is sent meanwhile.
-      return createWebSocketTransport({ url: options.url, token: options.token || undefined });
+      // Reconnects by itself (backoff) and queues what is sent meanwhile. The token goes in the hello
+      // answer (the client's), not in the URL, where proxies log it.
+      return createWebSocketTransport({ url: options.url });
     case 'socket.io': {
       const io = options.io ?? ((globalThis as { io?: SocketIoConnect }).io);
       if (typeof io !== 'function') {

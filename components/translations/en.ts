@@ -7,6 +7,7 @@ export const en = {
   'connection.open': 'Connected',
   'connection.reconnecting': 'Reconnecting…',
   'connection.closed': 'Offline',
+  'connection.unauthorized': 'Not authorized',
 
   // <jsongle-call>: states
   'call.label': 'Call',

@@ -7,6 +7,7 @@ export const fr: Translation = {
   'connection.open': 'Connecté',
   'connection.reconnecting': 'Reconnexion…',
   'connection.closed': 'Hors ligne',
+  'connection.unauthorized': 'Non autorisé',
 
   'call.label': 'Appel',
   'call.idle': 'Aucun appel',

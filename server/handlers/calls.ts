@@ -40,6 +40,8 @@ export function routeCall(ctx: Context, client: Client, m: JsongleMessage<CallBo
   }
   const record = ctx.registry.call(j.sid);
   if (record) return inCall(ctx, client, m, record);
+  // The caller is the sender: a propose may not name someone else (a verified uid) as its initiator.
+  if (j.action === ACTION.PROPOSE) j.initiator = client.uid;
   const route = resolve(ctx, client, m.to);
   if ('error' in route) return refuse(ctx, client, m, route.error, route.details);
   if (route.peers.length === 0) {

@@ -1,11 +1,13 @@
 // The hello handshake: the server asks (`iq-get session-hello`), the client answers with its identity
-// (`iq-result { uid, dn }`), the server acknowledges. Nothing else is accepted before.
+// (`iq-result { uid, dn, token }`), the server acknowledges. Nothing else is accepted before.
+// In token mode the identity is the token's: its `sub` is the only uid allowed, its `name` the dn.
 import { ackMessage, iqMessage, now } from '../../src/protocol/build.ts';
 import { ERROR_CODE } from '../../src/protocol/codes.ts';
 import { ACTION, type IqBody, type JsongleMessage } from '../../src/protocol/messages.ts';
 import { VERSION } from '../../src/version.ts';
 import { sendError, type Client, type Context } from '../context.ts';
 import { deliverPending } from './messages.ts';
+import { CLOSE } from '../socket.ts';
 
 export const HELLO = 'session-hello';
 const MAX_ID = 256;
@@ -26,21 +28,50 @@ function refusal(ctx: Context, uid: unknown, dn: unknown): string {
   return '';
 }
 
+/** `ack failed`, then `session-error` `code`; then the connection is closed when `close` is given (code, reason). */
+function refuseHello(ctx: Context, client: Client, transaction: string, code: number, why: string, close?: [number, string]) {
+  client.send(JSON.stringify(ackMessage(ctx.sn, client.address, transaction, 'failed')));
+  sendError(ctx, client, code, why);
+  if (close) client.close(...close);
+}
+// Close reasons are fixed words: a WebSocket close reason holds 123 bytes, and the details went in the session-error.
+const UNAUTHORIZED: [number, string] = [CLOSE.POLICY, 'unauthorized'];
+
 export async function onHelloAnswer(ctx: Context, client: Client, m: JsongleMessage<IqBody>) {
   const { transaction, description } = m.jsongle;
-  const d = (description ?? {}) as { uid?: unknown; dn?: unknown };
-  const why = client.registered ? 'Already registered on this connection'
-    : transaction !== client.hello ? `Unknown hello transaction ${transaction.slice(0, 64)}`
-    : refusal(ctx, d.uid, d.dn);
-  if (why) {
-    client.send(JSON.stringify(ackMessage(ctx.sn, client.address, transaction, 'failed')));
-    return sendError(ctx, client, ERROR_CODE.BAD_PARAMETERS, why);
+  const d = (description ?? {}) as { uid?: unknown; dn?: unknown; token?: unknown };
+  const early = client.registered ? 'Already registered on this connection'
+    : transaction !== client.hello ? `Unknown hello transaction ${transaction.slice(0, 64)}` : '';
+  if (early) return refuseHello(ctx, client, transaction, ERROR_CODE.BAD_PARAMETERS, early);
+  let uid = d.uid;
+  let dn = d.dn;
+  let grant;
+  if (ctx.identity.verify) {
+    // The token of the answer, else the one of the URL (clients that cannot do otherwise).
+    const verified = await ctx.identity.verify(d.token ?? client.urlToken);
+    client.urlToken = undefined;
+    if (client.closed || client.registered) return;
+    if (!verified.ok) return refuseHello(ctx, client, transaction, ERROR_CODE.UNAUTHORIZED, verified.reason, UNAUTHORIZED);
+    grant = verified.grant;
+    uid ??= grant.uid;
+    if (uid !== grant.uid) return refuseHello(ctx, client, transaction, ERROR_CODE.UNAUTHORIZED, "the hello answer's uid is not the token's sub", UNAUTHORIZED);
+    if (grant.name !== undefined) dn = grant.name;
   }
-  client.uid = d.uid as string;
-  client.dn = (d.dn as string | undefined) ?? '';
+  const why = refusal(ctx, uid, dn);
+  if (why) return refuseHello(ctx, client, transaction, ERROR_CODE.BAD_PARAMETERS, why);
+  const max = ctx.config.maxConnectionsPerUser;
+  if (ctx.registry.connections(uid as string).length >= max) {
+    return refuseHello(ctx, client, transaction, ERROR_CODE.TOO_MANY_CONNECTIONS, `${uid as string} already has ${max} connections, the most allowed`, [CLOSE.TRY_AGAIN, 'too many connections']);
+  }
+  client.uid = uid as string;
+  client.dn = (dn as string | undefined) ?? '';
   await ctx.registry.add(client);
   client.registered = true;
   client.hello = ''; // answered: nothing to keep per connection
+  if (grant) {
+    client.rooms = grant.rooms;
+    client.expireAt(grant.until);
+  }
   ctx.log.log('debug', () => `registered ${client.uid} on ${client.cid}`);
   client.send(JSON.stringify(ackMessage(ctx.sn, client.address, transaction, 'success')));
   await deliverPending(ctx, client);

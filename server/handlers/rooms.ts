@@ -3,6 +3,7 @@ import { eventMessage, iqMessage } from '../../src/protocol/build.ts';
 import { ERROR_CODE } from '../../src/protocol/codes.ts';
 import { ACTION, EVENT, type IqBody, type JsongleMessage } from '../../src/protocol/messages.ts';
 import { refuse, type Client, type Context } from '../context.ts';
+import { mayJoin } from '../identity.ts';
 import type { Peer, Room, RoomKind } from '../registry.ts';
 
 export const QUERY = { JOIN: 'session-join', MUC_JOIN: 'muc-join', LEAVE: 'session-leave' } as const;
@@ -47,6 +48,7 @@ export async function onServerRequest(ctx: Context, client: Client, m: JsongleMe
   if (rid === ctx.sn || ctx.registry.connections(rid).length > 0) {
     return refuse(ctx, client, m, ERROR_CODE.BAD_PARAMETERS, `'rid' ${rid} names ${rid === ctx.sn ? 'the server' : 'a user'}`);
   }
+  if (!mayJoin(client.rooms, rid)) return refuse(ctx, client, m, ERROR_CODE.ROOM_NOT_ALLOWED, `The identity token does not allow room ${rid}`);
   const kind: RoomKind = j.query === QUERY.MUC_JOIN ? 'muc' : 'room';
   const out = await ctx.registry.join(rid, kind, client, { maxMembers: ctx.config.maxMucMembers, maxRoomsPerUser: ctx.config.maxRoomsPerUser });
   if (!out.ok) return refuse(ctx, client, m, out.code, out.details);

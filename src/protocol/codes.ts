@@ -16,6 +16,12 @@ export const ERROR_CODE = {
   RATE_LIMITED: 429001,
   /** The message store failed (disk full, store unreachable): the message was not stored. */
   STORE_UNAVAILABLE: 503001,
+  /** Identity token missing, malformed, badly signed, expired, or for another uid (closes with 1008). */
+  UNAUTHORIZED: 401001,
+  /** A join outside the rooms the identity token allows. */
+  ROOM_NOT_ALLOWED: 403004,
+  /** This uid already holds JSONGLE_MAX_CONNECTIONS_PER_USER connections. */
+  TOO_MANY_CONNECTIONS: 429002,
 } as const;
 export type ErrorCodeNumber = (typeof ERROR_CODE)[keyof typeof ERROR_CODE];
 
@@ -53,5 +59,7 @@ export const CLIENT_ERROR = {
   TRANSPORT: 'transport',
   /** Camera or microphone refused or missing (media layer). */
   MEDIA: 'media',
+  /** The server refused our identity token (session-error 401001); reconnecting waits for a new token. */
+  UNAUTHORIZED: 'unauthorized',
 } as const;
 export type ClientErrorCode = (typeof CLIENT_ERROR)[keyof typeof CLIENT_ERROR];

@@ -87,9 +87,10 @@ const fail = (code: ClientErrorCode, reason: string, m?: any): Decoded => ({ ok:
 
 /**
  * Turns a received frame (JSON text or an already-parsed value) into a valid JSONgle message,
- * or says why not. Unknown extra fields are kept: compatible peers may add some.
+ * or says why not. Unknown extra fields are kept: compatible peers may add some. `fromOptional`
+ * (the server, which sets `from` itself): a missing `from` becomes ''.
  */
-export function decode(data: unknown, maxSize = DEFAULT_MAX_MESSAGE_SIZE): Decoded {
+export function decode(data: unknown, maxSize = DEFAULT_MAX_MESSAGE_SIZE, fromOptional = false): Decoded {
   let m: any = data;
   if (typeof data === 'string') {
     if (data.length > maxSize) return fail(CLIENT_ERROR.TOO_LARGE, `Frame of ${data.length} characters exceeds ${maxSize}`);
@@ -106,6 +107,7 @@ export function decode(data: unknown, maxSize = DEFAULT_MAX_MESSAGE_SIZE): Decod
   if (typeof left === 'number' && left < 0) return fail(CLIENT_ERROR.TOO_LARGE, `Frame exceeds ${maxSize} characters`, m);
   if (typeof left !== 'number') return fail(left, `Frame is nested deeper than ${MAX_DEPTH} levels`, m);
   if (!obj(m.jsongle)) return fail(CLIENT_ERROR.NOT_JSONGLE, "Frame has no 'jsongle' object", m);
+  if (fromOptional && m.from === undefined) m.from = '';
   for (const key of ['id', 'from', 'to']) {
     if (!str(m[key])) return fail(CLIENT_ERROR.INVALID_FIELD, `'${key}' must be a string`, m);
   }

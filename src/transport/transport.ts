@@ -18,6 +18,10 @@ export interface Transport {
   receive(handlers: TransportHandlers): void;
   /** Tells a shared-medium transport (BroadcastChannel) which `to` is ours, to drop the rest. */
   identify?(id: string): void;
+  /** Stops reconnecting once the connection closes (the server refused our identity token) until resume(). */
+  pause?(): void;
+  /** Reconnects after pause(), if it had closed meanwhile (a new token is there). */
+  resume?(): void;
   close(): void;
 }
 

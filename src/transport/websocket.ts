@@ -54,6 +54,9 @@ export function createWebSocketTransport(options: WebSocketTransportOptions | st
   let timer: unknown;
   let attempts = 0;
   const timers = o.backoff?.timers ?? globalThis;
+  /** pause(): do not reconnect (see Transport.pause); closed: close() was called. */
+  let paused = false;
+  let closed = false;
 
   const set = (next: TransportState) => {
     if (next === state) return;
@@ -85,7 +88,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions | st
       socket = undefined;
       gate.down();
       if (state === 'closed') return;
-      if (o.reconnect === false) return set('closed');
+      if (o.reconnect === false || paused) return set('closed');
       retry();
     };
   }
@@ -95,7 +98,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions | st
     get state() { return state; },
     get attempts() { return attempts; },
     send(m: JsongleMessage) {
-      if (state === 'closed') throw new Error('The WebSocket transport is closed');
+      if (closed || (state === 'closed' && !paused)) throw new Error('The WebSocket transport is closed');
       if (socket && socket.readyState !== OPEN) gate.down(); // closing: queue until the next connection
       gate.send(m);
     },
@@ -108,7 +111,21 @@ export function createWebSocketTransport(options: WebSocketTransportOptions | st
         connect();
       }
     },
+    pause() {
+      paused = true;
+      if (state !== 'reconnecting') return;
+      timers.clearTimeout(timer);
+      set('closed');
+    },
+    resume() {
+      if (!paused || closed) return;
+      paused = false;
+      if (state !== 'closed') return;
+      set('connecting');
+      connect();
+    },
     close() {
+      closed = true;
       if (state === 'closed') return;
       timers.clearTimeout(timer);
       gate.clear();

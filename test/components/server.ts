@@ -56,8 +56,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(): Promise<TestServer> {
-  const { wsUrl, sn, port } = await ask('start');
+/** A fresh server; `config`: settings of createServer (e.g. `{ tokenSecret }`). */
+export async function startServer(config: Record<string, unknown> = {}): Promise<TestServer> {
+  const { wsUrl, sn, port } = await ask(`start?config=${encodeURIComponent(JSON.stringify(config))}`);
   const lines = new Map<string, Line>();
   const clients: JSONgle[] = [];
   const sent: JsongleMessage<any>[] = [];
