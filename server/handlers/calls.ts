@@ -7,7 +7,7 @@ import { callMessage, type CallRef } from '../../src/protocol/build.ts';
 import { ERROR_CODE } from '../../src/protocol/codes.ts';
 import { ACTION, INFO, type CallBody, type JsongleMessage } from '../../src/protocol/messages.ts';
 import { fromFor, resolve } from '../address.ts';
-import { deliver, fromServer, isoNow, refuse, type Client, type Context } from '../context.ts';
+import { deliver, fanOut, fromServer, isoNow, refuse, type Client, type Context } from '../context.ts';
 import type { CallRecord, Peer } from '../registry.ts';
 import { missedCall } from './missed.ts';
 import { stamp } from './relay.ts';
@@ -26,11 +26,7 @@ function unreachable(ctx: Context, client: Client, j: CallBody) {
 }
 
 function send(ctx: Context, m: JsongleMessage<CallBody>, from: string, peers: Iterable<Peer>) {
-  m.from = from;
-  for (const peer of peers) {
-    m.to = peer.uid;
-    deliver(ctx, peer, m);
-  }
+  fanOut(ctx, m, from, peers);
 }
 
 export function routeCall(ctx: Context, client: Client, m: JsongleMessage<CallBody>) {

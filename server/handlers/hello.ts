@@ -4,7 +4,7 @@ import { ackMessage, iqMessage, now } from '../../src/protocol/build.ts';
 import { ERROR_CODE } from '../../src/protocol/codes.ts';
 import { ACTION, type IqBody, type JsongleMessage } from '../../src/protocol/messages.ts';
 import { VERSION } from '../../src/version.ts';
-import { sendError, type Client, type Context } from '../context.ts';
+import { refuse, type Client, type Context } from '../context.ts';
 import { deliverPending } from './messages.ts';
 
 export const HELLO = 'session-hello';
@@ -34,7 +34,7 @@ export async function onHelloAnswer(ctx: Context, client: Client, m: JsongleMess
     : refusal(ctx, d.uid, d.dn);
   if (why) {
     client.send(JSON.stringify(ackMessage(ctx.sn, client.address, transaction, 'failed')));
-    return sendError(ctx, client, ERROR_CODE.BAD_PARAMETERS, why);
+    return refuse(ctx, client, m, ERROR_CODE.BAD_PARAMETERS, why);
   }
   client.uid = d.uid as string;
   client.dn = (d.dn as string | undefined) ?? '';
