@@ -67,9 +67,10 @@ function inCall(ctx: Context, client: Client, m: JsongleMessage<CallBody>, r: Ca
     return;
   }
   if (!r.targets.has(client)) {
-    // Another device of the callee that did not ring, a device that lost the race, or a stranger.
-    if (r.answered && j.action !== ACTION.PROPOSE) return ctx.log.log('debug', () => `dropped ${j.action} of ${client.cid}: call ${r.sid} answered elsewhere`);
-    return refuse(ctx, client, m, ERROR_CODE.NOT_A_MEMBER, `Not a party to call ${j.sid}`);
+    // Another device of the one who answered (it lost the race): its late messages are dropped.
+    if (r.answered && client.uid === r.answered.uid && j.action !== ACTION.PROPOSE) return ctx.log.log('debug', () => `dropped ${j.action} of ${client.cid}: call ${r.sid} answered elsewhere`);
+    // Anyone else knowing the sid: it must not end the call nor slip in an answer.
+    return refuse(ctx, client, m, ERROR_CODE.NOT_CALL_PARTY, `Not a party to call ${j.sid.slice(0, 64)}`);
   }
   if (!r.answered) {
     if (j.action === ACTION.INFO && j.reason === INFO.RINGING) {
