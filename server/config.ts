@@ -139,10 +139,11 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
 }
 
 export function helpText(): string {
+  const width = Math.max(...SETTINGS.map((s) => s.env.length)) + 1;
   const rows = SETTINGS.map((s) => {
     const d = DEFAULTS[s.key];
     const shown = Array.isArray(d) ? (d.length ? d.join(',') : '(none)') : d === '' ? '(none)' : String(d);
-    return `  ${s.env.padEnd(28)} ${s.help} [default: ${shown}]`;
+    return `  ${s.env.padEnd(width)} ${s.help} [default: ${shown}]`;
   });
   return [
     'jsongle-server: the JSONgle signaling server (WebSocket at /ws, /healthz, /metrics, the demo page at /).',
