@@ -44,8 +44,15 @@ export class Buckets {
     return b;
   }
 
+  /**
+   * A connection of `uid` closed. The bucket of its last one is kept until it would have refilled:
+   * reconnecting must not buy a fresh burst.
+   */
   leave(uid: string) {
     const b = this.#byUser.get(uid);
-    if (b && --b.users === 0) this.#byUser.delete(uid);
+    if (!b || --b.users > 0) return;
+    setTimeout(() => {
+      if (b.users === 0 && this.#byUser.get(uid) === b) this.#byUser.delete(uid);
+    }, Math.ceil((this.burst * 1000) / this.rate)).unref();
   }
 }

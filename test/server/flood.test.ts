@@ -63,6 +63,14 @@ test('the bucket is shared by all connections of a user', async () => {
   const warning = await second.next((m) => m.jsongle.action === 'session-error' || m.id === late.id);
   assert.equal(warning.jsongle.description.errorCode, ERROR_CODE.RATE_LIMITED);
   await bob.next((m) => m.id === late.id, 3000); // then delivered, once a token is back
+  // Nor does a new connection after the others closed: the bucket outlives them until it refills.
+  first.ws.close();
+  second.ws.close();
+  await Promise.all([first.closed, second.closed]);
+  const third = await Raw.registered(server, 'alice');
+  // A fresh bucket would take all 3 at once; the kept one has refilled by at most one a second.
+  for (let i = 0; i < 3; i++) third.send(text('x', 'bob', `after reconnecting ${i}`));
+  await third.next(isError(ERROR_CODE.RATE_LIMITED), 3000);
 });
 
 test('another pair during a full-speed flood from one client: latency figures (printed), flood held at the rate', async () => {
