@@ -118,7 +118,7 @@ export async function measure(samples = 1000, options: ServerOptions = {}): Prom
     const seconds = (performance.now() - t) / 1000;
     const got = relayed - from;
     flooder.send({ stop: true });
-    const { written } = await nextOf(flooder, 'stopped');
+    const { written } = await nextOf(flooder, 'stopped', 60_000);
     const rateErrors = await metric(server.url, 'jsongle_errors_total', 'code="429001"');
     const bytesRead = await metric(server.url, 'jsongle_bytes_received_total');
     return {
