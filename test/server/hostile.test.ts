@@ -148,7 +148,7 @@ describe('errors name the message, in frame order', () => {
     const a = await Raw.registered(server, 'a');
     registry.hold();
     const join = { id: 'f1', from: 'x', to: 'jsongle', jsongle: { action: 'iq-set', query: 'session-join', transaction: 'tj', description: { rid: 'r' } } };
-    const toNobody = text('x', 'nobody');
+    const toNobody = { id: 'f3', from: 'x', to: 'nobody', jsongle: { action: 'iq-set', query: 'ping', transaction: 'tn', description: {} } };
     const unknownQuery = { id: 'f4', from: 'x', to: 'jsongle', jsongle: { action: 'iq-set', query: 'teleport', transaction: 'tq', description: {} } };
     const badField = { id: 'f5', from: 'x', to: 'b', jsongle: { action: 'session-text', namespace: 'message', description: 'not an object' } };
     const notAllowed = { id: 'f6', from: 'x', to: 'b', jsongle: { action: 'ack', status: 'success', transaction: 't' } };
@@ -167,7 +167,7 @@ describe('errors name the message, in frame order', () => {
     assert.deepEqual(seen, [
       ['iq-result', 'session-join', undefined],
       ['session-error', ERROR_CODE.NOT_JSONGLE, undefined],
-      ['session-error', ERROR_CODE.NO_OTHER_MEMBER, toNobody.id],
+      ['iq-error', ERROR_CODE.NO_OTHER_MEMBER, 'f3'],
       ['session-error', ERROR_CODE.NOT_JSONGLE, undefined],
       ['iq-error', ERROR_CODE.QUERY_NOT_FOUND, 'f4'],
       ['session-error', ERROR_CODE.BAD_PARAMETERS, 'f5'],
@@ -175,13 +175,23 @@ describe('errors name the message, in frame order', () => {
     ]);
   });
 
-  test('the client turns a server error about one of its messages into that message\'s failure (error detail.mid)', async () => {
+  test('the client turns a server error about one of its messages into that message\'s failure', async () => {
     const server = await startServer();
     const alice = await connectClient(server, 'alice');
+    const bob = await connectClient(server, 'bob');
+    await bob.request(bob.server, 'session-join', { rid: 'private' });
+    // Not in the outbox (an event): the error event names it, detail.mid.
     const failed = waitFor(alice, 'error', (e) => e.code === 'session-error');
-    const id = alice.send('ghost', 'anyone?');
+    const id = alice.reactToMessage('m1', '👍', 'private');
     const [error] = await failed;
-    assert.equal(error.detail.errorCode, ERROR_CODE.NO_OTHER_MEMBER);
+    assert.equal(error.detail.errorCode, ERROR_CODE.NOT_A_MEMBER);
     assert.equal(error.detail.mid, id);
+    // A text: the outbox's messagefailed, for that message.
+    await alice.request(alice.server, 'session-join', { rid: 'alone' });
+    const lost = waitFor(alice, 'messagefailed');
+    const sent = alice.send('alone', 'anyone?');
+    const [message, why] = await lost;
+    assert.equal(message.id, sent);
+    assert.equal(why.detail.errorCode, ERROR_CODE.NO_OTHER_MEMBER);
   });
 });
