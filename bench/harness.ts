@@ -17,7 +17,7 @@ const SERVERS = {
   ours: {
     file: 'dist/server/bin.js',
     // The real server and its defaults, except limits a load test would hit by design.
-    env: { HOST: '127.0.0.1', JSONGLE_LOG_LEVEL: 'warning', JSONGLE_RATE_LIMIT: '10000000', JSONGLE_RATE_BURST: '10000000', JSONGLE_MAX_CONNECTIONS: '20000' },
+    env: { HOST: '127.0.0.1', JSONGLE_LOG_LEVEL: 'warning', JSONGLE_RATE_LIMIT: '10000000', JSONGLE_RATE_BURST: '10000000', JSONGLE_MAX_CONNECTIONS: '20000', JSONGLE_MAX_CONNECTIONS_PER_IP: '20000' },
   },
 } as const;
 export type Kind = keyof typeof SERVERS;

@@ -32,14 +32,20 @@ function inRoom(room: Room, sender: Peer, uid?: string): Route {
   return { kind: room.kind, rid: room.rid, peers };
 }
 
-/** Who receives a message of `sender` sent to `to` (rules 2–5 above). */
+/**
+ * Who receives a message of `sender` sent to `to` (rules 2–5 above). At most two room lookups and
+ * one user lookup, whatever `to` holds: a uid never contains '/', so `rid/uid` splits at the last
+ * '/' (room ids may contain '/' themselves). Trying every '/' instead made one frame of many
+ * slashes cost a lookup and a copy per slash.
+ */
 export function resolve(ctx: Context, sender: Peer, to: string): Route {
   const room = ctx.registry.room(to);
   if (room) return inRoom(room, sender);
-  // `rid/uid`: room ids may themselves contain '/', so try each split from the left.
-  for (let i = to.indexOf('/'); i > 0; i = to.indexOf('/', i + 1)) {
+  const i = to.lastIndexOf('/');
+  if (i > 0) {
     const r = ctx.registry.room(to.slice(0, i));
     if (r) return inRoom(r, sender, to.slice(i + 1));
+    return { kind: 'user', rid: '', peers: [] }; // a uid has no '/': nobody
   }
   const peers = ctx.registry.connections(to).filter((p) => p !== sender);
   return { kind: 'user', rid: '', peers };

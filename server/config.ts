@@ -18,12 +18,18 @@ export interface ServerConfig {
   maxRoomsPerUser: number;
   /** Members of a multi-user room (a 1:1 room always holds 2). */
   maxMucMembers: number;
-  /** Token bucket per connection: messages per second, and the burst allowed above it. */
+  /** Token bucket per user (shared by its connections; per connection before the hello): messages per second, and the burst allowed above it. */
   rateLimit: number;
   rateBurst: number;
+  /** A connection over its rate limit for this many seconds in a row is closed with 1008. */
+  floodClose: number;
+  /** WebSocket connections one client address may hold at once; more are refused with 429. */
+  maxConnectionsPerIp: number;
+  /** Proxies in front of the server: the client address is the one they add to X-Forwarded-For (0: the header is ignored). */
+  trustProxy: number;
   /** Milliseconds between pings; a connection that has not answered the previous one is terminated. */
   heartbeatInterval: number;
-  /** A connection that has not completed the hello handshake after this many ms is closed. */
+  /** A connection that has not completed the hello handshake after this many ms is destroyed. */
   helloTimeout: number;
   /** A peer with more than this many bytes waiting to be sent is too slow and is dropped. */
   maxBufferedBytes: number;
@@ -68,6 +74,9 @@ export const DEFAULTS: ServerConfig = {
   maxMucMembers: 10,
   rateLimit: 100,
   rateBurst: 200,
+  floodClose: 10,
+  maxConnectionsPerIp: 100,
+  trustProxy: 0,
   heartbeatInterval: 25_000,
   helloTimeout: 30_000,
   maxBufferedBytes: 4 * 1024 * 1024,
@@ -97,10 +106,13 @@ export const SETTINGS: Setting[] = [
   { key: 'maxConnections', env: 'JSONGLE_MAX_CONNECTIONS', kind: 'int', min: 1, help: 'connections held at once; more are refused with 503' },
   { key: 'maxRoomsPerUser', env: 'JSONGLE_MAX_ROOMS_PER_USER', kind: 'int', min: 1, help: 'rooms one user may be in at once' },
   { key: 'maxMucMembers', env: 'JSONGLE_MAX_MUC_MEMBERS', kind: 'int', min: 2, help: 'members of a multi-user room' },
-  { key: 'rateLimit', env: 'JSONGLE_RATE_LIMIT', kind: 'int', min: 1, help: 'messages per second per connection; excess gets session-error 429001' },
-  { key: 'rateBurst', env: 'JSONGLE_RATE_BURST', kind: 'int', min: 1, help: 'messages a connection may send in a burst above the rate' },
+  { key: 'rateLimit', env: 'JSONGLE_RATE_LIMIT', kind: 'int', min: 1, help: 'messages per second per user (all its connections); beyond it the server stops reading, and says 429001 once a second' },
+  { key: 'rateBurst', env: 'JSONGLE_RATE_BURST', kind: 'int', min: 1, help: 'messages a user may send in a burst above the rate' },
+  { key: 'floodClose', env: 'JSONGLE_FLOOD_CLOSE', kind: 'int', min: 1, help: 'seconds in a row over the rate limit after which a connection is closed with 1008' },
+  { key: 'maxConnectionsPerIp', env: 'JSONGLE_MAX_CONNECTIONS_PER_IP', kind: 'int', min: 1, help: 'connections one client address may hold at once; more are refused with 429' },
+  { key: 'trustProxy', env: 'JSONGLE_TRUST_PROXY', kind: 'int', min: 0, help: 'proxies in front of the server: the client address is the one the last of them adds to X-Forwarded-For (0: the header is ignored)' },
   { key: 'heartbeatInterval', env: 'JSONGLE_HEARTBEAT_INTERVAL', kind: 'int', min: 10, help: 'ms between pings; a connection missing one is terminated' },
-  { key: 'helloTimeout', env: 'JSONGLE_HELLO_TIMEOUT', kind: 'int', min: 10, help: 'ms a connection has to complete the hello handshake' },
+  { key: 'helloTimeout', env: 'JSONGLE_HELLO_TIMEOUT', kind: 'int', min: 10, help: 'ms a connection has to complete the hello handshake; then its socket is destroyed' },
   { key: 'maxBufferedBytes', env: 'JSONGLE_MAX_BUFFERED_BYTES', kind: 'int', min: 65536, help: 'bytes queued for a slow peer before it is dropped' },
   { key: 'dataDir', env: 'JSONGLE_DATA_DIR', kind: 'string', help: 'folder of the message store (SQLite), created on start' },
   { key: 'historyDays', env: 'JSONGLE_HISTORY_DAYS', kind: 'int', min: 1, help: 'days stored messages are kept' },
@@ -156,10 +168,11 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
 }
 
 export function helpText(): string {
+  const width = Math.max(...SETTINGS.map((s) => s.env.length)) + 1;
   const rows = SETTINGS.map((s) => {
     const d = DEFAULTS[s.key];
     const shown = Array.isArray(d) ? (d.length ? d.join(',') : '(none)') : d === '' ? '(none)' : String(d);
-    return `  ${s.env.padEnd(28)} ${s.help} [default: ${shown}]`;
+    return `  ${s.env.padEnd(width)} ${s.help} [default: ${shown}]`;
   });
   return [
     'jsongle-server: the JSONgle signaling server (WebSocket at /ws, /healthz, /metrics, the demo page at /).',

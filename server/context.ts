@@ -6,6 +6,7 @@ import { ACTION, type Body, type IqBody, type JsongleMessage } from '../src/prot
 import type { ServerConfig } from './config.ts';
 import type { Identity } from './identity.ts';
 import type { Stats } from './metrics.ts';
+import type { Buckets } from './rate.ts';
 import type { Peer, Registry } from './registry.ts';
 import type { MessageStore } from './store/store.ts';
 
@@ -20,6 +21,8 @@ export interface Context {
   readonly sn: string;
   /** Open mode, or how tokens are verified. */
   readonly identity: Identity;
+  /** Rate-limit buckets, one per registered user. */
+  readonly buckets: Buckets;
 }
 
 /** A connection as seen by the handlers: a Peer, plus what the socket layer knows of it. */
@@ -65,21 +68,43 @@ export function fromServer<J extends Body>(ctx: Context, client: Client, body: J
   client.send(JSON.stringify(envelope(ctx.sn, client.address, body)));
 }
 
-/** `session-error` to a connection. */
-export function sendError(ctx: Context, client: Client, code: number, details: string) {
+/** `session-error` to a connection; `mid`: the id of the message it is about, when there is one. */
+export function sendError(ctx: Context, client: Client, code: number, details: string, mid?: string) {
   ctx.stats.error(code);
   ctx.log.log('debug', () => `error ${code} to ${client.address}: ${details}`);
-  client.send(JSON.stringify(errorMessage(ctx.sn, client.address, code, details)));
+  client.send(JSON.stringify(errorMessage(ctx.sn, client.address, code, details, mid)));
 }
 
 /**
  * Refuses message `m`: a request (`iq-get` / `iq-set`) gets `iq-error` with its transaction, so
- * that the requester's promise settles at once; anything else gets `session-error`.
+ * that the requester's promise settles at once; anything else gets `session-error`. Both name the
+ * message refused (`description.mid`).
  */
 export function refuse(ctx: Context, client: Client, m: JsongleMessage, code: number, details: string) {
   const j = m.jsongle as IqBody;
-  if (j.action !== ACTION.IQ_GET && j.action !== ACTION.IQ_SET) return sendError(ctx, client, code, details);
+  if (j.action !== ACTION.IQ_GET && j.action !== ACTION.IQ_SET) return sendError(ctx, client, code, details, m.id);
   ctx.stats.error(code);
   ctx.log.log('debug', () => `iq-error ${code} to ${client.address}: ${details}`);
-  client.send(JSON.stringify(iqMessage(ctx.sn, client.address, ACTION.IQ_ERROR, j.query, j.transaction, { errorCode: code, errorDetails: details })));
+  client.send(JSON.stringify(iqMessage(ctx.sn, client.address, ACTION.IQ_ERROR, j.query, j.transaction, { errorCode: code, errorDetails: details, mid: m.id })));
+}
+
+/**
+ * Relays `m` to each of `peers` as `from`, with `to` = the peer's uid. Serialized once, not once per
+ * peer: the fan-out of a large frame to a full room would cost one JSON.stringify per member.
+ */
+export function fanOut(ctx: Context, m: JsongleMessage, from: string, peers: Iterable<Peer>) {
+  // The envelope rebuilt in its wire order, so that `to` sits at a known offset (a client may have
+  // sent its keys in any order, and any text in its fields).
+  const wire: { from: string; to: string } = Object.assign({ id: m.id, from, to: '' }, m);
+  wire.from = from;
+  wire.to = '';
+  const frame = JSON.stringify(wire);
+  const at = 6 + JSON.stringify(m.id).length + 8 + JSON.stringify(from).length + 6; // {"id":…,"from":…,"to":
+  const head = frame.slice(0, at);
+  const tail = frame.slice(at + 2);
+  for (const peer of peers) {
+    ctx.stats.relay(m.jsongle.action);
+    peer.send(head + JSON.stringify(peer.uid) + tail);
+  }
+  m.from = from;
 }

@@ -12,6 +12,8 @@ import { announce } from './handlers/rooms.ts';
 import { httpHandler, sameToken } from './http.ts';
 import { createIdentity } from './identity.ts';
 import { createMetrics, Stats } from './metrics.ts';
+import { clientIp, PerIp } from './per-ip.ts';
+import { Buckets } from './rate.ts';
 import { MemoryRegistry, type Registry } from './registry.ts';
 import { startRetention } from './retention.ts';
 import { route } from './router.ts';
@@ -47,7 +49,7 @@ export interface ServerOptions extends Partial<ServerConfig> {
   retentionInterval?: number;
 }
 
-const STATUS: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' };
+const STATUS: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' };
 const ignore = () => {};
 
 function refuseUpgrade(socket: Socket, status: number) {
@@ -65,9 +67,10 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
   const registry = custom ?? new MemoryRegistry();
   const store = customStore ?? new SqliteStore({ dir: config.dataDir });
   const stats = new Stats();
-  const ctx: Context = { config, registry, stats, log, store, sn: config.name, identity };
+  const ctx: Context = { config, registry, stats, log, store, sn: config.name, identity, buckets: new Buckets(config.rateLimit, config.rateBurst) };
   const retention = startRetention(ctx, retentionInterval);
   const connections = new Set<Connection>();
+  const perIp = new PerIp(config.maxConnectionsPerIp);
   const started = Date.now();
   let closing = false;
 
@@ -87,15 +90,22 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
 
   http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', ignore);
-    const status = admit(req);
+    const ip = clientIp(req, config.trustProxy);
+    const status = admit(req) || (perIp.add(ip) ? 0 : 429);
     if (status) {
       stats.refused++;
-      log.log('debug', () => `upgrade refused with ${status} (${req.socket.remoteAddress}, origin ${req.headers.origin ?? '-'})`);
+      log.log('debug', () => `upgrade refused with ${status} (${ip}, origin ${req.headers.origin ?? '-'})`);
       return refuseUpgrade(socket, status);
     }
     // The `?token=` fallback (token mode, when JSONGLE_APP_TOKEN does not use the parameter).
     const token = identity.verify && !config.token ? new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') ?? undefined : undefined;
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, token));
+    // Counted from here: a handshake that fails never reaches accept(), and gives its place back.
+    let accepted = false;
+    socket.once('close', () => { if (!accepted) perIp.remove(ip); });
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      accepted = true;
+      accept(ws, ip, token);
+    });
   });
 
   /** The HTTP status refusing this upgrade, or 0 to accept it. */
@@ -114,8 +124,11 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
 
   // No closure here may capture the upgrade request: a listener kept by the connection would keep
   // the request (headers and all, ~1.5 KB) alive as long as the connection.
-  function accept(ws: WebSocket, token?: string) {
-    const client = new Connection(ws, ctx, dispatch, closed);
+  function accept(ws: WebSocket, ip: string, token?: string) {
+    const client = new Connection(ws, ctx, dispatch, (c) => {
+      perIp.remove(ip);
+      closed(c);
+    });
     client.urlToken = token;
     connections.add(client);
     stats.accepted++;
@@ -137,15 +150,12 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
   }
 
   // Heartbeat: a connection that did not answer the previous ping is gone (no FIN ever came).
-  // The same sweep closes connections that never completed the hello handshake.
+  // (The hello deadline is each connection's own timer, socket.ts.)
   const heartbeat = setInterval(() => {
-    const now = Date.now();
     for (const c of connections) {
       if (!c.alive) {
         log.log('debug', () => `connection ${c.address} missed a heartbeat`);
         c.ws.terminate();
-      } else if (!c.registered && now - c.opened > config.helloTimeout) {
-        c.close(CLOSE.POLICY, 'No hello answer');
       } else {
         c.alive = false;
         try { c.ws.ping(); } catch { /* closing */ }

@@ -1,7 +1,8 @@
-// Dispatch of one valid message by who it is for and what it is. Returns a promise only when a
-// handler had to wait (registry operations), so that the connection holds its next messages.
+// Dispatch of one valid message by who it is for and what it is, as ROUTES (src/protocol/messages.ts)
+// says. Returns a promise only when a handler had to wait (registry operations), so that the
+// connection holds its next messages.
 import { ERROR_CODE } from '../src/protocol/codes.ts';
-import { ACTION, isCallAction, type CallBody, type IqBody, type JsongleMessage } from '../src/protocol/messages.ts';
+import { ACTION, ROUTES, SERVER_QUERIES, type CallBody, type IqBody, type JsongleMessage } from '../src/protocol/messages.ts';
 import { refuse, sendError, type Client, type Context } from './context.ts';
 import { routeCall } from './handlers/calls.ts';
 import { HELLO, onHelloAnswer } from './handlers/hello.ts';
@@ -10,45 +11,39 @@ import { relay } from './handlers/relay.ts';
 import { onServerRequest } from './handlers/rooms.ts';
 import { onSessionToken, SESSION_TOKEN } from './handlers/token.ts';
 
-/** What a client may send to another client (plus the call actions). */
-const RELAYED = new Set<string>([
-  ACTION.TEXT, ACTION.CUSTOM, ACTION.EVENT, ACTION.IQ_GET, ACTION.IQ_SET, ACTION.IQ_RESULT, ACTION.IQ_ERROR, ACTION.METRICS,
-]);
-
 export function route(ctx: Context, client: Client, m: JsongleMessage): void | Promise<void> {
   const j = m.jsongle;
   const helloAnswer = j.action === ACTION.IQ_RESULT && (j as IqBody).query === HELLO;
   if (!client.registered) {
     if (helloAnswer) return onHelloAnswer(ctx, client, m as JsongleMessage<IqBody>);
-    return sendError(ctx, client, ERROR_CODE.NOT_REGISTERED, 'Not registered: answer the session-hello request first');
+    // session-error even for a request, as the reference server does.
+    return sendError(ctx, client, ERROR_CODE.NOT_REGISTERED, 'Not registered: answer the session-hello request first', m.id);
   }
   if (m.to === ctx.sn || helloAnswer) return toServer(ctx, client, m);
-  if (isCallAction(j.action)) return routeCall(ctx, client, m as JsongleMessage<CallBody>);
-  if (RELAYED.has(j.action)) return relay(ctx, client, m);
-  // ack, session-error and session-hello are the server's own words.
-  return refuse(ctx, client, m, ERROR_CODE.ACTION_NOT_ALLOWED, `The server does not relay ${j.action}`);
+  const [peer] = ROUTES[j.action];
+  // A hello (request or answer) between users would let one pose as the server to the other.
+  if (peer === 'refuse' || SERVER_QUERIES.includes((j as IqBody).query)) {
+    return refuse(ctx, client, m, ERROR_CODE.ACTION_NOT_ALLOWED, `The server does not relay ${j.action}${'query' in j ? ` ${j.query.slice(0, 64)}` : ''}`);
+  }
+  if (peer === 'call') return routeCall(ctx, client, m as JsongleMessage<CallBody>);
+  return relay(ctx, client, m);
 }
 
 function toServer(ctx: Context, client: Client, m: JsongleMessage): void | Promise<void> {
   const j = m.jsongle;
-  if (j.action === ACTION.IQ_SET && (j as IqBody).query === SESSION_TOKEN) return onSessionToken(ctx, client, m as JsongleMessage<IqBody>);
-  switch (j.action) {
-    case ACTION.IQ_GET:
-    case ACTION.IQ_SET:
-      if (j.action === ACTION.IQ_GET && (j as IqBody).query === HISTORY) return onHistory(ctx, client, m as JsongleMessage<IqBody>);
-      return onServerRequest(ctx, client, m as JsongleMessage<IqBody>);
-    case ACTION.IQ_RESULT:
-      if ((j as IqBody).query === HELLO) return onHelloAnswer(ctx, client, m as JsongleMessage<IqBody>);
-      break;
-    case ACTION.METRICS: // call quality reports: logged, and counted like any message
-      ctx.stats.relay(j.action);
+  const [, server] = ROUTES[j.action];
+  if (server === 'note') {
+    if (j.action === ACTION.METRICS) {
+      ctx.stats.relay(j.action); // counted like any message
       ctx.log.log('info', () => `metrics from ${client.uid}: ${JSON.stringify(j)}`);
-      return;
-    case ACTION.ACK:
-    case ACTION.ERROR:
-    case ACTION.EVENT: // receipts and complaints about the server's own messages: nothing to do
-      ctx.log.log('debug', () => `${j.action} from ${client.uid} to the server`);
-      return;
+    } else ctx.log.log('debug', () => `${j.action} from ${client.uid} to the server`);
+    return;
+  }
+  if (server === 'answer') {
+    if (j.action === ACTION.IQ_GET && (j as IqBody).query === HISTORY) return onHistory(ctx, client, m as JsongleMessage<IqBody>);
+    if (j.action === ACTION.IQ_SET && (j as IqBody).query === SESSION_TOKEN) return onSessionToken(ctx, client, m as JsongleMessage<IqBody>);
+    if (j.action !== ACTION.IQ_RESULT) return onServerRequest(ctx, client, m as JsongleMessage<IqBody>);
+    if ((j as IqBody).query === HELLO) return onHelloAnswer(ctx, client, m as JsongleMessage<IqBody>);
   }
   refuse(ctx, client, m, ERROR_CODE.ACTION_NOT_ALLOWED, `The server does not accept ${j.action}`);
 }

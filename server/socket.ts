@@ -1,11 +1,13 @@
 // One WebSocket connection: frames in (size, rate limit, binary, decode), messages out (backpressure),
-// and the liveness flag the heartbeat reads. Frames of one connection are handled strictly in order.
+// the hello deadline, and the liveness flag the heartbeat reads. Frames of one connection are handled
+// strictly in order, and so leave their answers (errors included) in that order.
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { CLIENT_ERROR, ERROR_CODE } from '../src/protocol/codes.ts';
 import type { JsongleMessage } from '../src/protocol/messages.ts';
 import { decode, type Decoded } from '../src/protocol/parse.ts';
 import { sendError, type Client, type Context } from './context.ts';
+import type { Bucket } from './rate.ts';
 import { asciiFrames, encodeFrames, rawSocket } from './frames.ts';
 
 /** decode() failures → protocol error codes. */
@@ -19,6 +21,13 @@ const DECODE_ERROR: Record<string, number> = {
 };
 export const CLOSE = { GOING_AWAY: 1001, POLICY: 1008, TOO_BIG: 1009, TRY_AGAIN: 1013 } as const;
 const TEXT = { binary: false } as const;
+/**
+ * JSON values a frame may hold (see decode()): JSONgle messages hold a few dozen; a 64 KB frame of
+ * 2,000 tiny objects would cost milliseconds to parse.
+ */
+export const MAX_VALUES = 2048;
+/** A frame whose handling was put off: its text, or null for a binary frame (refused in its turn). */
+type Frame = string | null;
 
 // Frames are gathered while one socket read is handled (ws parses every frame of the chunk and
 // emits 'message' for each, synchronously, inside its 'data' listener), and leave when that read
@@ -53,21 +62,33 @@ export class Connection implements Client {
   /** Set by a pong, cleared by each heartbeat ping. */
   alive = true;
   closed = false;
-  #tokens: number;
-  #refilled = performance.now();
+  /** Its own bucket until registered, then its user's (shared by the user's connections). */
+  #bucket: Bucket;
+  #shared = false;
+  /** Frames waiting, in order, while a handler works or the bucket is empty; null when none wait. */
+  #queue: Frame[] | null = null;
+  /** The socket is paused: nothing more is read from it until the queue is handled. */
+  #paused = false;
+  /** Handles the queue again when the bucket has a token. */
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  /** When the current stretch over the rate limit began, and when the bucket was last found empty. */
+  #limitedSince = 0;
+  #limitedAt = -Infinity;
+  #warnedAt = -Infinity;
+  /** Flood-closed: frames still arriving are dropped. */
+  #closing = false;
+  readonly #helloTimer: ReturnType<typeof setTimeout>;
   /** Frames waiting for the end of the socket read being handled (see readEnd, frames.ts). */
   #out: string[] | null = null;
   /** The socket under ws, when frames may be written to it directly (fixed once the handshake is done). */
   readonly #raw: ReturnType<typeof rawSocket>;
-  /** Frames that arrived while a handler was waiting; null when none is. */
-  #backlog: string[] | null = null;
   rooms?: readonly string[];
   urlToken?: string;
   /** Closes the connection when its identity token ends (token mode). */
   #expiry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(readonly ws: WebSocket, private readonly ctx: Context, private readonly router: Router, onClose: (client: Connection) => void) {
-    this.#tokens = ctx.config.rateBurst;
+    this.#bucket = ctx.buckets.own();
     this.#raw = rawSocket(ws);
     // Around ws's own 'data' listener: the frames this read makes us send leave when it is handled.
     this.#raw?.prependListener('data', readStart).on('data', readEnd);
@@ -78,9 +99,22 @@ export class Connection implements Client {
       if (e.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') ctx.stats.error(CLOSE.TOO_BIG);
       ctx.log.log('debug', () => `connection ${this.address}: ${e.message}`);
     });
+    // At its deadline, not at the next sweep; destroyed, not closed: a silent peer would hold the
+    // socket for the whole close handshake.
+    this.#helloTimer = setTimeout(() => {
+      if (this.registered || this.closed) return;
+      ctx.stats.error('hello-timeout');
+      ctx.log.log('debug', () => `connection ${this.cid} did not answer the hello in ${ctx.config.helloTimeout} ms`);
+      ws.terminate();
+    }, ctx.config.helloTimeout);
+    this.#helloTimer.unref?.();
     ws.on('close', () => {
       this.closed = true;
       clearTimeout(this.#expiry);
+      this.#queue = null;
+      clearTimeout(this.#helloTimer);
+      clearTimeout(this.#retry);
+      if (this.#shared) ctx.buckets.leave(this.uid);
       onClose(this);
     });
   }
@@ -142,57 +176,105 @@ export class Connection implements Client {
     this.#expiry = setTimeout(end, Math.max(0, wait));
   }
 
-  /** Token bucket: `rateLimit` per second, at most `rateBurst` saved up. */
-  #take(): boolean {
-    const { rateLimit, rateBurst } = this.ctx.config;
-    const t = performance.now();
-    this.#tokens = Math.min(rateBurst, this.#tokens + ((t - this.#refilled) * rateLimit) / 1000);
-    this.#refilled = t;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
-
   #frame(data: Buffer, binary: boolean) {
-    const ctx = this.ctx;
-    ctx.stats.bytesIn += data.length;
-    if (!this.#take()) return sendError(ctx, this, ERROR_CODE.RATE_LIMITED, `Rate limit of ${ctx.config.rateLimit} messages per second exceeded: message dropped`);
-    // Binary frames get an error rather than a close: the sender may be a confused but honest client.
-    if (binary) return sendError(ctx, this, ERROR_CODE.NOT_JSONGLE, 'Binary frames are not JSONgle messages: send JSON text frames');
-    const text = data.toString();
-    if (this.#backlog) this.#backlog.push(text);
-    else this.#run(text);
+    this.ctx.stats.bytesIn += data.length;
+    if (this.#closing) return;
+    const frame = binary ? null : data.toString();
+    // Frames ws had parsed from the last read before the socket was paused wait their turn.
+    if (this.#queue) return void this.#queue.push(frame);
+    if (!this.#take()) {
+      this.#queue = [frame];
+      return this.#throttle();
+    }
+    const pending = this.#handle(frame);
+    if (pending) this.#wait(pending);
   }
 
-  #run(text: string) {
-    const pending = this.#handle(text);
-    if (!pending) return;
-    this.#backlog ??= [];
+  /** A token from the bucket; the user's shared bucket from the first frame after the hello. */
+  #take(): boolean {
+    if (this.registered && !this.#shared) {
+      this.#bucket = this.ctx.buckets.join(this.uid);
+      this.#shared = true;
+    }
+    return this.#bucket.take();
+  }
+
+  /** A handler is still working: later frames wait for it, and nothing more is read meanwhile. */
+  #wait(pending: Promise<void>) {
+    this.#queue ??= [];
+    this.#pause();
     pending.then(() => this.#drain());
   }
 
+  /**
+   * The bucket is empty: stop reading (TCP holds the rest at the sender), say so at most once a
+   * second, and come back when a token is due. Over the limit for `floodClose` seconds: closed.
+   */
+  #throttle() {
+    const ctx = this.ctx;
+    const now = performance.now();
+    if (now - this.#limitedAt > 1000) this.#limitedSince = now; // a new stretch over the limit
+    this.#limitedAt = now;
+    if (now - this.#limitedSince >= ctx.config.floodClose * 1000) return this.#floodClose();
+    this.#pause();
+    this.alive = true; // its pongs wait unread behind the frames: not its fault
+    if (now - this.#warnedAt >= 1000) {
+      this.#warnedAt = now;
+      sendError(ctx, this, ERROR_CODE.RATE_LIMITED, `Over the rate limit of ${ctx.config.rateLimit} messages per second: reading paused`);
+    }
+    this.#retry = setTimeout(() => this.#drain(), this.#bucket.wait());
+  }
+
+  #floodClose() {
+    const ctx = this.ctx;
+    this.#closing = true;
+    this.#queue = null;
+    ctx.stats.error(CLOSE.POLICY);
+    ctx.log.log('warning', () => `closing ${this.address}: over the rate limit for ${ctx.config.floodClose} s`);
+    this.close(CLOSE.POLICY, 'Rate limit exceeded for too long');
+    // Its socket stays paused (a flooder's close reply would wait behind its frames): ended, then cut.
+    (this.ws as unknown as { _socket?: { end(): void } })._socket?.end();
+    setTimeout(() => this.ws.terminate(), 1000).unref();
+  }
+
+  #pause() {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.ws.pause();
+  }
+
+  /** Handles the waiting frames as far as tokens and handlers allow, like one read (what they send is gathered). */
   #drain() {
-    // Frames that waited are handled like one read: what they send is gathered the same way.
+    this.#retry = undefined;
     readStart();
     try {
-      const backlog = this.#backlog!;
-      while (backlog.length && !this.closed) {
-        const pending = this.#handle(backlog.shift()!);
+      const queue = this.#queue;
+      while (queue && queue.length && !this.closed && !this.#closing) {
+        if (!this.#take()) return this.#throttle();
+        const pending = this.#handle(queue.shift()!);
         if (pending) return void pending.then(() => this.#drain());
       }
-      this.#backlog = null;
+      if (this.#queue !== queue) return;
+      this.#queue = null;
+      if (this.#paused) {
+        this.#paused = false;
+        this.ws.resume();
+      }
     } finally {
       readEnd();
     }
   }
 
   /** Decodes and routes one frame; a promise when the handler is still working. Never throws. */
-  #handle(text: string): Promise<void> | undefined {
-    const decoded: Decoded = decode(text, this.ctx.config.maxMessageSize, true);
+  #handle(frame: Frame): Promise<void> | undefined {
+    // Binary frames get an error rather than a close: the sender may be a confused but honest client.
+    if (frame === null) return void sendError(this.ctx, this, ERROR_CODE.NOT_JSONGLE, 'Binary frames are not JSONgle messages: send JSON text frames');
+    // The server sets `from` itself: a message without one is judged on the rest.
+    const decoded: Decoded = decode(frame, this.ctx.config.maxMessageSize, MAX_VALUES, true);
     if (!decoded.ok) {
       this.ctx.log.log('debug', () => `refused frame from ${this.address}: ${decoded.reason}`);
       const code = DECODE_ERROR[decoded.code];
-      if (code) sendError(this.ctx, this, code, decoded.reason);
+      if (code) sendError(this.ctx, this, code, decoded.reason, decoded.id);
       else {
         this.ctx.stats.error(CLOSE.TOO_BIG);
         this.close(CLOSE.TOO_BIG, 'Message too big');

@@ -11,7 +11,7 @@ import {
 } from './protocol/build.ts';
 import { CLIENT_ERROR, ERROR_CODE, type ClientErrorCode } from './protocol/codes.ts';
 import {
-  ACTION, EVENT, INFO, MEDIA, NAMESPACE, isCallAction, type CallAction,
+  ACTION, EVENT, INFO, MEDIA, NAMESPACE, isCallAction, isServerWord, type CallAction,
   type AckBody, type CallBody, type CandidateInit, type CustomBody, type ErrorBody, type EventBody, type HelloBody,
   type IqBody, type JsongleMessage, type Media, type Metrics, type MutedMedia, type SessionDescriptionInit, type TextBody,
 } from './protocol/messages.ts';
@@ -42,9 +42,13 @@ export interface JsongleConfig {
    * current token's `exp`, after which the client sends it to the server (`session-token`).
    */
   tokenProvider?: TokenProvider;
+  /** A peer's `composing` counts this long without news (ms, default 30000): `typing` then drops it. */
+  typingExpiry?: number;
 }
 
 const HELLO = 'session-hello';
+/** At most this many peers are listed as typing (the oldest are dropped first). */
+const TYPING_MAX = 256;
 const METRIC_TYPES: Record<string, string> = { mos: 'number', duration: 'number', ua: 'string', route: 'string', error: 'string' };
 /** Every medium of a call, as a mute message names it. */
 const allMedia = (call: Call): MutedMedia => (call.media === MEDIA.AUDIO ? 'audio' : call.media === MEDIA.VIDEO ? 'audio+video' : 'video');
@@ -59,14 +63,20 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   readonly #log: Logger;
   readonly #pending: PendingRequests;
   readonly #maxSize: number;
-  readonly #typing = new Set<string>();
   readonly #outbox: Outbox;
   /** `from` + id of the messages delivered to the application: a message delivered again is not emitted again. */
   readonly #seen = new SeenIds();
+  /** Peers composing, with when their `composing` expires; in the order they (last) started. */
+  readonly #typing = new Map<string, number>();
+  readonly #typingExpiry: number;
   #timeout: number;
   #id = '';
   #registered = false;
   #server = '';
+  /** The `from` of the first hello on this transport: only that sender speaks as the server. */
+  #serverFrom = '';
+  /** The sender of the current call's peer messages, once known (the member who answered a call to a room). */
+  #peerFrom = '';
   #call: Call | null = null;
   #metrics: Metrics = {};
   #token = '';
@@ -98,6 +108,8 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     check(Number.isFinite(this.#timeout) && this.#timeout > 0, 'cfg.requestTimeout', 'a positive number (ms)');
     this.#maxSize = cfg.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     check(Number.isInteger(this.#maxSize) && this.#maxSize > 0, 'cfg.maxMessageSize', 'a positive integer');
+    this.#typingExpiry = cfg.typingExpiry ?? 30_000;
+    check(Number.isFinite(this.#typingExpiry) && this.#typingExpiry > 0, 'cfg.typingExpiry', 'a positive number (ms)');
     this.#log = new Logger('jsongle');
     this.logLevel = cfg.logLevel ?? 'warning';
     check(cfg.token === undefined || typeof cfg.token === 'string', 'cfg.token', 'a string (a JWT)');
@@ -142,8 +154,11 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   /** Ours: the server's `sn` from its hello ('' before). */
   get server() { return this.#server; }
   get transport() { return this.#transport; }
-  /** Ours: ids of the peers currently composing. */
-  get typing(): string[] { return [...this.#typing]; }
+  /** Ours: ids of the peers currently composing (at most 256; a `composing` expires after `typingExpiry`). */
+  get typing(): string[] {
+    const t = Date.now();
+    return [...this.#typing].filter(([, until]) => until > t).map(([from]) => from);
+  }
   /** Ours: the identity token. Setting one sends it to the server now (`session-token`) and, after a refusal, connects again. */
   get token() { return this.#token; }
   set token(token: string) {
@@ -256,7 +271,8 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     check(isObject(content), 'content', 'an object');
     check(isString(transaction), 'transaction', 'a non-empty string');
     check(!this.#pending.has(transaction), 'transaction', 'a transaction not already pending');
-    const result = this.#pending.wait(transaction, `request '${query}' to ${to}`);
+    // Answered by `to` (a member of it, for a room), or refused by the server.
+    const result = this.#pending.wait(transaction, `request '${query}' to ${to}`, [to, this.#server]);
     this.#send(iqMessage(this.#id, to, ACTION.IQ_SET, query, transaction, content));
     return result;
   }
@@ -284,7 +300,8 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     check(isString(query), 'query', 'a non-empty string');
     check(isObject(content), 'content', 'an object');
     check(isString(transaction), 'transaction', 'a non-empty string');
-    const acked = this.#pending.wait<AckBody>(transaction, `answer '${query}' to ${to}`);
+    // Acknowledged by the server (by `to` when there is none, serverless).
+    const acked = this.#pending.wait<AckBody>(transaction, `answer '${query}' to ${to}`, [this.#server || to]);
     if (query === HELLO && isString(content.uid)) {
       const uid = content.uid;
       acked.then(() => this.#setId(uid, true), (error) => this.#emitError(error, to));
@@ -322,6 +339,11 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
       const m = decoded.message;
       this.#log.log('debug', () => `<- ${m.jsongle.action} ${m.id} from ${m.from}`);
       const j = m.jsongle;
+      // The server's own words (acks, errors, hellos) from anyone else: someone posing as the server.
+      const hello = j.action === ACTION.HELLO || (j.action === ACTION.IQ_GET && (j as IqBody).query === HELLO);
+      if (hello ? !this.#helloFromServer(m) : isServerWord(j) && this.#serverFrom && !this.#isServer(m.from)) {
+        return this.#fail(CLIENT_ERROR.WRONG_SENDER, `${j.action} from ${m.from || "''"}, who is not the server ${this.#server}`, { id: m.id, from: m.from });
+      }
       if (isCallAction(j.action)) return this.#onCall(m as JsongleMessage<CallBody>);
       switch (j.action) {
         case ACTION.TEXT:
@@ -346,7 +368,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
             return this.#fail(CLIENT_ERROR.UNAUTHORIZED, `The server refused the identity token: ${String(errorDetails ?? '')}`, { errorCode, id: m.id, from: m.from });
           }
           return this.#fail(CLIENT_ERROR.SESSION_ERROR, `${m.from} answered error ${errorCode}: ${String(errorDetails ?? '')}`,
-            { errorCode, id: m.id, from: m.from });
+            { errorCode, id: m.id, from: m.from, ...(typeof mid === 'string' ? { mid } : {}) });
         }
         case ACTION.HELLO:
           this.#hello(m);
@@ -378,6 +400,9 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     if (!call || call.id !== j.sid) {
       return this.#fail(CLIENT_ERROR.UNKNOWN_CALL, `${j.action} for unknown call ${j.sid}`, { id: m.id, from: m.from, sid: j.sid });
     }
+    if (!this.#fromPeer(call, m)) {
+      return this.#fail(CLIENT_ERROR.WRONG_SENDER, `${j.action} for call ${j.sid} from ${m.from}, not from its peer ${this.#peerFrom || call.peer}`, { id: m.id, from: m.from, sid: j.sid });
+    }
     this.#transition(call, `<${j.action}${j.action === ACTION.INFO ? `/${j.reason}` : ''}` as Input, undefined, m);
   }
 
@@ -399,8 +424,8 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   #onEvent(m: JsongleMessage<EventBody>) {
     const j = m.jsongle;
     if (j.event === EVENT.TYPING) {
-      if (j.description.state === 'composing') this.#typing.add(m.from);
-      else this.#typing.delete(m.from);
+      this.#typing.delete(m.from);
+      if (j.description.state === 'composing') this.#composing(m.from);
     } else if (j.event === EVENT.ACK && j.description.type === 'server-received' && m.from === this.#server && typeof j.description.mid === 'string') {
       this.#outbox.acknowledged(j.description.mid);
     } else if (j.event === 'missed-call' && !this.#seen.add(`${m.from}\n${m.id}`)) return;
@@ -418,12 +443,15 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
 
   #onResult(m: JsongleMessage<IqBody | AckBody>) {
     const j = m.jsongle;
+    if (!this.#pending.accepts(j.transaction, m.from)) {
+      return this.#fail(CLIENT_ERROR.WRONG_SENDER, `${j.action} for transaction ${j.transaction} from ${m.from}, who was not asked`, { id: m.id, from: m.from, transaction: j.transaction });
+    }
     let error: JsongleError | null = null;
     if (j.action === ACTION.IQ_ERROR || (j.action === ACTION.ACK && j.status === 'failed')) {
       const d: any = j.action === ACTION.IQ_ERROR ? j.description ?? {} : {};
       error = new JsongleError('request-failed',
         `${m.from} refused transaction ${j.transaction}${d.errorCode ? `: ${d.errorCode} ${String(d.errorDetails ?? '')}` : ''}`,
-        { errorCode: typeof d.errorCode === 'number' ? d.errorCode : undefined, from: m.from, transaction: j.transaction });
+        { errorCode: typeof d.errorCode === 'number' ? d.errorCode : undefined, from: m.from, transaction: j.transaction, ...(typeof d.mid === 'string' ? { mid: d.mid } : {}) });
     }
     // `pending` acks only say the server is working on it.
     if (j.action === ACTION.ACK && j.status === 'pending') return;
@@ -432,14 +460,48 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   }
 
   #hello(m: JsongleMessage) {
-    const d: any = (m.jsongle as HelloBody).description ?? {};
-    this.#server = typeof d.sn === 'string' && d.sn ? d.sn : m.from;
+    if (!this.#serverFrom) {
+      const d: any = (m.jsongle as HelloBody).description ?? {};
+      this.#serverFrom = m.from;
+      this.#server = typeof d.sn === 'string' && d.sn ? d.sn : m.from;
+    }
     // Each hello starts a session (first connection or reconnection): the server names us first
     // (provisional id), the registered uid replaces it once acked, and `registered` fires again.
     this.#registered = false;
     this.#outbox.offline();
     this.#helloTx = (m.jsongle as IqBody).transaction ?? '';
-    this.#setId(m.to);
+    if (m.to) this.#setId(m.to);
+  }
+
+  /** A hello is the server's (the first one names it); one with no sender cannot be answered. */
+  #helloFromServer(m: JsongleMessage): boolean {
+    return m.from !== '' && (!this.#serverFrom || this.#isServer(m.from));
+  }
+
+  #isServer(from: string) { return from === this.#serverFrom || from === this.#server; }
+
+  /**
+   * Call messages come from the call's peer: its address, or for a call to a room one of its members
+   * (the one who answered, once one did), or the server's own `session-info` (trying, unreachable).
+   */
+  #fromPeer(call: Call, m: JsongleMessage<CallBody>): boolean {
+    const j = m.jsongle;
+    if (j.action === ACTION.INFO && (j.reason === INFO.TRYING || j.reason === INFO.UNREACHABLE)) return !this.#serverFrom || this.#isServer(m.from);
+    if (this.#peerFrom) return m.from === this.#peerFrom;
+    if (m.from !== call.peer && !m.from.startsWith(`${call.peer}/`)) return false;
+    if (j.action === ACTION.PROCEED || j.action === ACTION.ACCEPT) this.#peerFrom = m.from;
+    return true;
+  }
+
+  /** `from` is composing: listed until its `composing` expires, the oldest dropped beyond TYPING_MAX. */
+  #composing(from: string) {
+    if (!from) return;
+    const t = Date.now();
+    for (const [who, until] of this.#typing) {
+      if (until > t && this.#typing.size < TYPING_MAX) break;
+      this.#typing.delete(who);
+    }
+    this.#typing.set(from, t + this.#typingExpiry);
   }
 
   // ---- identity tokens -------------------------------------------------------------------------
@@ -623,6 +685,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
 
   #begin(call: Call) {
     this.#call = call;
+    this.#peerFrom = call.direction === DIRECTION.INCOMING ? call.peer : '';
     this.#metrics = {};
     this.emit('call', call);
   }

@@ -7,7 +7,7 @@ import { callMessage, type CallRef } from '../../src/protocol/build.ts';
 import { ERROR_CODE } from '../../src/protocol/codes.ts';
 import { ACTION, INFO, type CallBody, type JsongleMessage } from '../../src/protocol/messages.ts';
 import { fromFor, resolve } from '../address.ts';
-import { deliver, fromServer, isoNow, refuse, type Client, type Context } from '../context.ts';
+import { deliver, fanOut, fromServer, isoNow, refuse, type Client, type Context } from '../context.ts';
 import type { CallRecord, Peer } from '../registry.ts';
 import { missedCall } from './missed.ts';
 import { stamp } from './relay.ts';
@@ -26,11 +26,7 @@ function unreachable(ctx: Context, client: Client, j: CallBody) {
 }
 
 function send(ctx: Context, m: JsongleMessage<CallBody>, from: string, peers: Iterable<Peer>) {
-  m.from = from;
-  for (const peer of peers) {
-    m.to = peer.uid;
-    deliver(ctx, peer, m);
-  }
+  fanOut(ctx, m, from, peers);
 }
 
 export function routeCall(ctx: Context, client: Client, m: JsongleMessage<CallBody>) {
@@ -73,9 +69,10 @@ function inCall(ctx: Context, client: Client, m: JsongleMessage<CallBody>, r: Ca
     return;
   }
   if (!r.targets.has(client)) {
-    // Another device of the callee that did not ring, a device that lost the race, or a stranger.
-    if (r.answered && j.action !== ACTION.PROPOSE) return ctx.log.log('debug', () => `dropped ${j.action} of ${client.cid}: call ${r.sid} answered elsewhere`);
-    return refuse(ctx, client, m, ERROR_CODE.NOT_A_MEMBER, `Not a party to call ${j.sid}`);
+    // Another device of the one who answered (it lost the race): its late messages are dropped.
+    if (r.answered && client.uid === r.answered.uid && j.action !== ACTION.PROPOSE) return ctx.log.log('debug', () => `dropped ${j.action} of ${client.cid}: call ${r.sid} answered elsewhere`);
+    // Anyone else knowing the sid: it must not end the call nor slip in an answer.
+    return refuse(ctx, client, m, ERROR_CODE.NOT_CALL_PARTY, `Not a party to call ${j.sid.slice(0, 64)}`);
   }
   if (!r.answered) {
     if (j.action === ACTION.INFO && j.reason === INFO.RINGING) {

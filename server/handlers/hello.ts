@@ -28,10 +28,13 @@ function refusal(ctx: Context, uid: unknown, dn: unknown): string {
   return '';
 }
 
-/** `ack failed`, then `session-error` `code`; then the connection is closed when `close` is given (code, reason). */
-function refuseHello(ctx: Context, client: Client, transaction: string, code: number, why: string, close?: [number, string]) {
-  client.send(JSON.stringify(ackMessage(ctx.sn, client.address, transaction, 'failed')));
-  sendError(ctx, client, code, why);
+/**
+ * `ack failed`, then `session-error` `code` naming the answer (`mid`); then the connection is closed
+ * when `close` is given (code, reason).
+ */
+function refuseHello(ctx: Context, client: Client, m: JsongleMessage<IqBody>, code: number, why: string, close?: [number, string]) {
+  client.send(JSON.stringify(ackMessage(ctx.sn, client.address, m.jsongle.transaction, 'failed')));
+  sendError(ctx, client, code, why, m.id);
   if (close) client.close(...close);
 }
 // Close reasons are fixed words: a WebSocket close reason holds 123 bytes, and the details went in the session-error.
@@ -42,7 +45,7 @@ export async function onHelloAnswer(ctx: Context, client: Client, m: JsongleMess
   const d = (description ?? {}) as { uid?: unknown; dn?: unknown; token?: unknown };
   const early = client.registered ? 'Already registered on this connection'
     : transaction !== client.hello ? `Unknown hello transaction ${transaction.slice(0, 64)}` : '';
-  if (early) return refuseHello(ctx, client, transaction, ERROR_CODE.BAD_PARAMETERS, early);
+  if (early) return refuseHello(ctx, client, m, ERROR_CODE.BAD_PARAMETERS, early);
   let uid = d.uid;
   let dn = d.dn;
   let grant;
@@ -51,17 +54,17 @@ export async function onHelloAnswer(ctx: Context, client: Client, m: JsongleMess
     const verified = await ctx.identity.verify(d.token ?? client.urlToken);
     client.urlToken = undefined;
     if (client.closed || client.registered) return;
-    if (!verified.ok) return refuseHello(ctx, client, transaction, ERROR_CODE.UNAUTHORIZED, verified.reason, UNAUTHORIZED);
+    if (!verified.ok) return refuseHello(ctx, client, m, ERROR_CODE.UNAUTHORIZED, verified.reason, UNAUTHORIZED);
     grant = verified.grant;
     uid ??= grant.uid;
-    if (uid !== grant.uid) return refuseHello(ctx, client, transaction, ERROR_CODE.UNAUTHORIZED, "the hello answer's uid is not the token's sub", UNAUTHORIZED);
+    if (uid !== grant.uid) return refuseHello(ctx, client, m, ERROR_CODE.UNAUTHORIZED, "the hello answer's uid is not the token's sub", UNAUTHORIZED);
     if (grant.name !== undefined) dn = grant.name;
   }
   const why = refusal(ctx, uid, dn);
-  if (why) return refuseHello(ctx, client, transaction, ERROR_CODE.BAD_PARAMETERS, why);
+  if (why) return refuseHello(ctx, client, m, ERROR_CODE.BAD_PARAMETERS, why);
   const max = ctx.config.maxConnectionsPerUser;
   if (ctx.registry.connections(uid as string).length >= max) {
-    return refuseHello(ctx, client, transaction, ERROR_CODE.TOO_MANY_CONNECTIONS, `${uid as string} already has ${max} connections, the most allowed`, [CLOSE.TRY_AGAIN, 'too many connections']);
+    return refuseHello(ctx, client, m, ERROR_CODE.TOO_MANY_CONNECTIONS, `${uid as string} already has ${max} connections, the most allowed`, [CLOSE.TRY_AGAIN, 'too many connections']);
   }
   client.uid = uid as string;
   client.dn = (dn as string | undefined) ?? '';

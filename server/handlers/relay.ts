@@ -5,7 +5,7 @@ import { ERROR_CODE } from '../../src/protocol/codes.ts';
 import { ACTION, type JsongleMessage } from '../../src/protocol/messages.ts';
 import { resolve } from '../address.ts';
 import { fromFor } from '../address.ts';
-import { deliver, isoNow, refuse, type Client, type Context } from '../context.ts';
+import { fanOut, isoNow, refuse, type Client, type Context } from '../context.ts';
 import { onReceipt, storeAndForward } from './messages.ts';
 
 /** Stamps a relayed message: `description.relayed`, and `description.sent` when the sender gave none. */
@@ -23,13 +23,9 @@ export function relay(ctx: Context, client: Client, m: JsongleMessage) {
   if (action === ACTION.EVENT && onReceipt(ctx, client, m)) return;
   const route = resolve(ctx, client, m.to);
   if ('error' in route) return refuse(ctx, client, m, route.error, route.details);
-  if (route.peers.length === 0) return refuse(ctx, client, m, ERROR_CODE.NO_OTHER_MEMBER, `Nobody can receive a message to ${m.to}`);
+  if (route.peers.length === 0) return refuse(ctx, client, m, ERROR_CODE.NO_OTHER_MEMBER, `Nobody can receive a message to ${m.to.slice(0, 256)}`);
   stamp(m);
-  m.from = fromFor(route, client);
-  for (const peer of route.peers) {
-    m.to = peer.uid;
-    deliver(ctx, peer, m);
-  }
+  fanOut(ctx, m, fromFor(route, client), route.peers);
   const j = m.jsongle;
   if (j.action === ACTION.IQ_RESULT || j.action === ACTION.IQ_ERROR) {
     // The answering client waits for the server's ack of its answer.

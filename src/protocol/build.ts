@@ -38,8 +38,9 @@ export const iqMessage = (from: string, to: string, action: IqAction, query: str
 export const ackMessage = (from: string, to: string, transaction: string, status: 'success' | 'failed' | 'pending') =>
   envelope(from, to, { action: ACTION.ACK, status, transaction });
 
-export const errorMessage = (from: string, to: string, errorCode: number, errorDetails: string) =>
-  envelope(from, to, { action: ACTION.ERROR, description: { errorCode, errorDetails } });
+/** `mid`: the id of the message refused, when the error is about one. */
+export const errorMessage = (from: string, to: string, errorCode: number, errorDetails: string, mid?: string) =>
+  envelope(from, to, { action: ACTION.ERROR, description: mid === undefined ? { errorCode, errorDetails } : { errorCode, errorDetails, mid } });
 
 export const metricsMessage = (from: string, to: string, sid: string, metrics: Metrics) =>
   envelope(from, to, { sid, action: ACTION.METRICS, namespace: 'call', description: { ...metrics, issuedAt: now() } });

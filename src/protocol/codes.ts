@@ -9,6 +9,8 @@ export const ERROR_CODE = {
   NOT_REGISTERED: 403002,
   /** History of a conversation the requester is not in. */
   NOT_A_PARTICIPANT: 403003,
+  /** A call message from a connection that is not a party to that call (`sid`). */
+  NOT_CALL_PARTY: 403005,
   QUERY_NOT_FOUND: 404001,
   NOT_A_MEMBER: 404002,
   NO_OTHER_MEMBER: 404003,
@@ -43,6 +45,8 @@ export const CLIENT_ERROR = {
   TOO_LARGE: 'message-too-large',
   /** A call message whose `sid` is not the current call. */
   UNKNOWN_CALL: 'unknown-call',
+  /** A message only the server or the call's peer may send, from someone else (ignored). */
+  WRONG_SENDER: 'wrong-sender',
   /** A call message the current call state does not allow. */
   UNEXPECTED_STATE: 'unexpected-state',
   /** The other side or the server answered `session-error`. */

@@ -30,10 +30,42 @@ export type CallAction =
 export type IqAction = 'iq-get' | 'iq-set' | 'iq-result' | 'iq-error';
 export type Action = (typeof ACTION)[keyof typeof ACTION];
 
-export const CALL_ACTIONS: readonly string[] = [
-  ACTION.PROPOSE, ACTION.INFO, ACTION.RETRACT, ACTION.DECLINE, ACTION.PROCEED,
-  ACTION.INITIATE, ACTION.ACCEPT, ACTION.TRANSPORT, ACTION.TERMINATE,
-];
+/**
+ * What the server does with each action, the one table of it: [sent to another client, sent to the
+ * server]. The router follows it; the client reads it to know which words only its server says.
+ *  - `call`: relayed by the call's `sid` (server/handlers/calls.ts); `relay`: relayed by `to`;
+ *  - `answer`: the server handles it (and answers); `note`: counted or logged, nothing answered;
+ *  - `refuse`: 405001. The server's own words (ack, session-error, session-hello) are never relayed.
+ */
+export const ROUTES: Record<Action, readonly [peer: 'call' | 'relay' | 'refuse', server: 'answer' | 'note' | 'refuse']> = {
+  [ACTION.PROPOSE]: ['call', 'refuse'],
+  [ACTION.INFO]: ['call', 'refuse'],
+  [ACTION.RETRACT]: ['call', 'refuse'],
+  [ACTION.DECLINE]: ['call', 'refuse'],
+  [ACTION.PROCEED]: ['call', 'refuse'],
+  [ACTION.INITIATE]: ['call', 'refuse'],
+  [ACTION.ACCEPT]: ['call', 'refuse'],
+  [ACTION.TRANSPORT]: ['call', 'refuse'],
+  [ACTION.TERMINATE]: ['call', 'refuse'],
+  [ACTION.TEXT]: ['relay', 'refuse'],
+  [ACTION.CUSTOM]: ['relay', 'refuse'],
+  [ACTION.EVENT]: ['relay', 'note'], // receipts of the server's own messages
+  [ACTION.IQ_GET]: ['relay', 'answer'],
+  [ACTION.IQ_SET]: ['relay', 'answer'],
+  [ACTION.IQ_RESULT]: ['relay', 'answer'], // the hello answer
+  [ACTION.IQ_ERROR]: ['relay', 'refuse'],
+  [ACTION.ACK]: ['refuse', 'note'],
+  [ACTION.ERROR]: ['refuse', 'note'],
+  [ACTION.METRICS]: ['relay', 'note'], // call quality reports: logged
+  [ACTION.HELLO]: ['refuse', 'refuse'],
+};
+/** Queries only the server asks: their `iq-*` are never relayed between clients either. */
+// session-token carries an identity token: never handed to another user.
+export const SERVER_QUERIES: readonly string[] = ['session-hello', 'session-token'];
+
+/** The server's own words: a client takes them from its server only. */
+export const isServerWord = (j: { action: string; query?: unknown }) =>
+  ROUTES[j.action as Action]?.[0] === 'refuse' || SERVER_QUERIES.includes(j.query as string);
 
 /** `session-info` reasons. */
 export const INFO = {
@@ -122,7 +154,7 @@ export interface IqBody {
   description: Record<string, unknown>;
 }
 export interface AckBody { action: 'ack'; status: AckStatus; transaction: string }
-export interface ErrorBody { action: 'session-error'; description: { errorCode: number; errorDetails: string } }
+export interface ErrorBody { action: 'session-error'; description: { errorCode: number; errorDetails: string; /** the id of the message refused */ mid?: string } }
 export interface Metrics { mos?: number; duration?: number; ua?: string; route?: string; error?: string }
 export interface MetricsBody {
   sid: string;
@@ -138,4 +170,4 @@ export interface HelloBody {
 export type Body = CallBody | TextBody | CustomBody | EventBody | IqBody | AckBody | ErrorBody | MetricsBody | HelloBody;
 export type JsongleMessage<J extends Body = Body> = Envelope<J>;
 
-export const isCallAction = (action: string): action is CallAction => CALL_ACTIONS.includes(action);
+export const isCallAction = (action: string): action is CallAction => ROUTES[action as Action]?.[0] === 'call';

@@ -13,13 +13,14 @@ test('every spec example decodes as a valid JSONgle message', () => {
   }
 });
 
-/** An outgoing call from the client, with the spec example's `sid` replaced by the call's. */
+/** An outgoing call from the client, with the spec example's `sid` and peer replaced by the call's (the client takes call messages from its peer only). */
 function outgoing(media: 'audio' | 'video' = 'audio') {
   const w = wire({ user: { uid: '70001' } });
   const call = w.client.call('70002', media);
   const as = (title: string) => {
     const m = fixture(title);
     m.jsongle.sid = call.id;
+    if (m.from !== 'server') m.from = call.peer;
     return m;
   };
   return { ...w, call, as };

@@ -46,3 +46,13 @@ test('--help lists every variable with its default', () => {
   assert.match(out, /JSONGLE_APP_TOKEN/);
   assert.match(out, /\[default: 8080\]/);
 });
+
+test('hostile-client settings: JSONGLE_FLOOD_CLOSE (10 s), JSONGLE_MAX_CONNECTIONS_PER_IP (100), JSONGLE_TRUST_PROXY (0)', () => {
+  const d = configFromEnv({});
+  assert.deepEqual([d.floodClose, d.maxConnectionsPerIp, d.trustProxy], [10, 100, 0]);
+  const c = configFromEnv({ JSONGLE_FLOOD_CLOSE: '3', JSONGLE_MAX_CONNECTIONS_PER_IP: '7', JSONGLE_TRUST_PROXY: '1' });
+  assert.deepEqual([c.floodClose, c.maxConnectionsPerIp, c.trustProxy], [3, 7, 1]);
+  assert.throws(() => configFromEnv({ JSONGLE_TRUST_PROXY: 'yes' }), /JSONGLE_TRUST_PROXY/);
+  assert.throws(() => configFromEnv({ JSONGLE_MAX_CONNECTIONS_PER_IP: '0' }), /maxConnectionsPerIp/);
+  for (const env of ['JSONGLE_FLOOD_CLOSE', 'JSONGLE_MAX_CONNECTIONS_PER_IP', 'JSONGLE_TRUST_PROXY']) assert.match(helpText(), new RegExp(`^  ${env} `, 'm'));
+});

@@ -139,26 +139,7 @@ describe('every error code from a real client action', () => {
     a.send({ id: '2', from: 'a', to: 'b', jsongle: { sid: 's', action: 'session-info', reason: 'unreachable', initiator: 'a', responder: 'b', description: { ended: 'now' } } });
     await a.next(isError(ERROR_CODE.ACTION_NOT_ALLOWED));
   });
-
-  test('429001: a flood is rate limited; the connection stays and recovers', async () => {
-    const server = await startServer({ rateLimit: 20, rateBurst: 5 });
-    const alice = await connectClient(server, 'alice');
-    const bob = await connectClient(server, 'bob');
-    let received = 0;
-    bob.on('messagereceived', (c) => { if (c.description.content.startsWith('flood')) received++; });
-    const limited = errorCode(alice, ERROR_CODE.RATE_LIMITED);
-    for (let i = 0; i < 30; i++) alice.send('bob', `flood ${i}`);
-    await limited;
-    // Every message of the flood was either relayed or refused by the server's limiter: the counts add up.
-    const refused = async () => (await metric(server, `jsongle_errors_total{code="${ERROR_CODE.RATE_LIMITED}"}`)) ?? 0;
-    await until(async () => received + await refused() === 30, 3000, 'every flood message relayed or refused');
-    assert.ok(received >= 1, `the burst got through (${received})`);
-    assert.ok(await refused() >= 1, 'the excess was refused');
-    // Once the bucket refills, the same connection gets a message through again.
-    let after = 0;
-    bob.on('messagereceived', (c) => { if (c.description.content === 'after') after++; });
-    await until(() => { if (after === 0) alice.send('bob', 'after'); return after > 0; }, 5000, 'a message through after the flood');
-  });
+  // 429001 (floods): flood.test.ts.
 });
 
 describe('bad frames over a raw socket', () => {
@@ -235,20 +216,6 @@ describe('bad frames over a raw socket', () => {
     assert.equal(relayed.jsongle.description.content, fits.jsongle.description.content);
     assert.ok(JSON.stringify(relayed).length > 65535);
   });
-
-  test('a flood of garbage is rate limited and does not disturb others', async () => {
-    const server = await startServer({ rateLimit: 50, rateBurst: 10 });
-    const flood = await Raw.registered(server, 'flood');
-    for (let i = 0; i < 200; i++) flood.ws.send('garbage');
-    await flood.next(isError(ERROR_CODE.RATE_LIMITED));
-    await stillServing(server);
-    // Each frame was parsed (and refused as not JSONgle) or dropped by the limiter before parsing.
-    const count = async (code: number) => (await metric(server, `jsongle_errors_total{code="${code}"}`)) ?? 0;
-    await until(async () => await count(ERROR_CODE.NOT_JSONGLE) + await count(ERROR_CODE.RATE_LIMITED) === 200, 3000, 'every garbage frame parsed or dropped');
-    assert.ok(await count(ERROR_CODE.RATE_LIMITED) >= 1, 'the limiter dropped some before parsing');
-    const parsed = await count(ERROR_CODE.NOT_JSONGLE);
-    await until(() => flood.received.filter(isError(ERROR_CODE.NOT_JSONGLE)).length === parsed, 3000, `a session-error ${ERROR_CODE.NOT_JSONGLE} for each of the ${parsed} frames parsed`);
-  });
 });
 
 describe('refusals at the upgrade', () => {
@@ -295,9 +262,9 @@ describe('liveness', () => {
     await until(() => server.connections === 1, 2000, 'the server forgot the deaf connection');
   });
 
-  test('a connection that never answers the hello is closed with 1008', async () => {
-    const server = await startServer({ heartbeatInterval: 50, helloTimeout: 100 });
+  test('a connection that never answers the hello is destroyed at the deadline (no close handshake)', async () => {
+    const server = await startServer({ helloTimeout: 100 });
     const silent = await Raw.open(server.wsUrl);
-    assert.equal((await silent.closed).code, 1008);
+    assert.equal((await silent.closed).code, 1006);
   });
 });

@@ -1,6 +1,7 @@
 // Server test helpers: a real server on 127.0.0.1 (random port), core clients over the WebSocket
 // transport with the `ws` package, and raw sockets to script exactly what goes on the wire.
 // Every wait is bounded and fails with a message naming what it waited for.
+import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -166,4 +167,37 @@ export const text = (from: string, to: string, content = 'hi', namespace = 'mess
 export async function waitEvent(client: JSONgle, event: string, test: (description: any, from: string) => boolean = () => true, ms = 3000) {
   const [body, from] = await waitFor(client, 'event', (e, f) => e.action === 'session-event' && e.event === event && test(e.description, f), ms, `session-event ${event}`);
   return { body: body as EventBody, description: body.description as any, from };
+}
+
+/** A script of test/server/clients/ run in a child process (clients whose CPU is not the server's). */
+export class Child {
+  readonly #proc: ChildProcess;
+  readonly #inbox: any[] = [];
+  #waiter: (() => void) | null = null;
+
+  constructor(script: string, args: string[]) {
+    this.#proc = fork(new URL(`./clients/${script}`, import.meta.url), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.#proc.on('message', (m) => {
+      this.#inbox.push(m);
+      this.#waiter?.();
+    });
+    cleanups.push(() => this.#proc.kill());
+  }
+
+  send(message: unknown) { this.#proc.send(message as any); }
+
+  /** The next message of `type` from the child; rejects after `ms` or when the child exits. */
+  async next(type: string, ms = 30_000): Promise<any> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const i = this.#inbox.findIndex((m) => m.type === type);
+      if (i >= 0) return this.#inbox.splice(i, 1)[0];
+      if (this.#proc.exitCode !== null) throw new Error(`the child exited (${this.#proc.exitCode}) before sending '${type}'`);
+      if (Date.now() > deadline) throw new Error(`no '${type}' from the child within ${ms} ms`);
+      await new Promise<void>((resolve) => {
+        this.#waiter = resolve;
+        setTimeout(resolve, 50);
+      });
+    }
+  }
 }

@@ -1,0 +1,137 @@
+// Flood benchmark: one pair's one-way latency, without and with one client flooding the server at
+// full speed, in the same run (the server stops reading a connection whose rate bucket is empty).
+// Usage: node --import tsx bench/flood.ts   (prints JSON; BENCH_SAMPLES=n per phase, default 1000)
+// The server and the measured pair run in this process (one clock for both ends of the pair); the
+// flooder runs in its own (test/server/clients/flooder.ts), and floods a target of its own.
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { WebSocket } from 'ws';
+import { createServer, type ServerOptions } from '../server/index.ts';
+
+export interface Figures { samples: number; p50: number; p99: number; max: number }
+export interface FloodFigures {
+  without: Figures;
+  with: Figures;
+  /** with.p99 / without.p99 */
+  p99Ratio: number;
+  /**
+   * The flood phase: frames the flooder wrote, how many the server relayed, its 429001 errors, and
+   * the bytes the server read from all its clients over the whole run (/metrics).
+   */
+  flood: { written: number; relayed: number; seconds: number; rateLimit: number; rateErrors: number; bytesRead: number; bytesWritten: number };
+}
+
+/** A counter of the server's /metrics (summed over its labels when `label` is not given). */
+async function metric(url: string, name: string, label = ''): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) if (line.startsWith(name) && line.includes(label)) sum += Number(line.split(' ').at(-1));
+  return sum;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A registered socket; `onMessage` gets every parsed frame after the hello. */
+async function open(url: string, uid: string, onMessage: (m: any) => void = () => {}) {
+  const ws = new WebSocket(url);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${uid}: not registered within 5 s`)), 5000);
+    ws.once('error', reject);
+    ws.on('message', (data) => {
+      const m = JSON.parse(String(data));
+      if (m.jsongle.query === 'session-hello') {
+        ws.send(JSON.stringify({ id: 'h', from: m.to, to: m.from, jsongle: { action: 'iq-result', query: 'session-hello', transaction: m.jsongle.transaction, description: { uid } } }));
+      } else if (m.jsongle.action === 'ack') {
+        clearTimeout(timer);
+        ws.removeAllListeners('message');
+        ws.on('message', (d) => onMessage(JSON.parse(String(d))));
+        resolve();
+      }
+    });
+  });
+  return ws;
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/**
+ * `n` one-way latencies from `a` to `b` (ms), one message in flight, `pace` ms apart: the pair
+ * stays within its own rate limit (with its burst), so that what it measures is the flood's effect.
+ */
+async function latencies(a: WebSocket, onB: { next?: (m: any) => void }, n: number, pace: number): Promise<Figures> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    await sleep(pace);
+    const got = new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`message ${i} of the pair not delivered within 5 s`)), 5000);
+      onB.next = () => { clearTimeout(timer); resolve(performance.now()); };
+    });
+    const t = performance.now();
+    a.send(JSON.stringify({ id: `p${i}`, from: 'a', to: 'pair-b', jsongle: { action: 'session-text', namespace: 'message', description: { sent: new Date().toISOString(), content: 'ping' } } }));
+    out.push((await got) - t);
+  }
+  out.sort((x, y) => x - y);
+  return { samples: n, p50: round(quantile(out, 0.5)), p99: round(quantile(out, 0.99)), max: round(out.at(-1)!) };
+}
+
+/** A child script's next IPC message of `type`. */
+function nextOf(child: ReturnType<typeof fork>, type: string, ms = 10_000): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no '${type}' from the flooder within ${ms} ms`)), ms);
+    const on = (m: any) => {
+      if (m.type !== type) return;
+      clearTimeout(timer);
+      child.off('message', on);
+      resolve(m);
+    };
+    child.on('message', on);
+  });
+}
+
+/** Latency of a pair without, then with, a flood; the server's rate limit is the default's unless given. */
+export async function measure(samples = 1000, options: ServerOptions = {}): Promise<FloodFigures> {
+  const server = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'none', floodClose: 3600, ...options });
+  const flooder = fork(fileURLToPath(new URL('../test/server/clients/flooder.ts', import.meta.url)), [server.wsUrl, 'flooder', 'flood-target'],
+    { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    const sinkB: { next?: (m: any) => void } = {};
+    // The pair's sender is two users, one per phase: each phase starts with a full bucket.
+    const a = await open(server.wsUrl, 'pair-a');
+    const c = await open(server.wsUrl, 'pair-c');
+    await open(server.wsUrl, 'pair-b', (m) => m.jsongle.action === 'session-text' && sinkB.next?.(m));
+    let relayed = 0;
+    let frameBytes = 0;
+    await open(server.wsUrl, 'flood-target', (m) => {
+      relayed++;
+      frameBytes ||= JSON.stringify({ ...m, from: 'flooder', jsongle: { ...m.jsongle, description: { sent: m.jsongle.description.sent, content: m.jsongle.description.content } } }).length;
+    });
+    await nextOf(flooder, 'ready');
+    const pace = 700 / server.config.rateLimit;
+    await latencies(a, sinkB, 50, pace); // warm-up
+    const without = await latencies(a, sinkB, samples, pace);
+    flooder.send({ start: true });
+    await sleep(300); // the flooder at full speed, its bucket empty
+    const from = relayed;
+    const t = performance.now();
+    const withFlood = await latencies(c, sinkB, samples, pace);
+    const seconds = (performance.now() - t) / 1000;
+    const got = relayed - from;
+    flooder.send({ stop: true });
+    const { written } = await nextOf(flooder, 'stopped', 60_000);
+    const rateErrors = await metric(server.url, 'jsongle_errors_total', 'code="429001"');
+    const bytesRead = await metric(server.url, 'jsongle_bytes_received_total');
+    return {
+      without, with: withFlood, p99Ratio: round(withFlood.p99 / without.p99),
+      flood: { written, relayed: got, seconds: round(seconds), rateLimit: server.config.rateLimit, rateErrors, bytesRead, bytesWritten: written * frameBytes },
+    };
+  } finally {
+    flooder.kill();
+    await server.close();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const figures = await measure(Number(process.env.BENCH_SAMPLES) || 1000);
+  console.log(JSON.stringify({ bench: 'flood', node: process.version, ...figures }, null, 2));
+}
