@@ -38,7 +38,7 @@ async function registrations(attempt: (i: number) => Promise<{ raw: Raw; ok: boo
 describe('Mallory against Alice', () => {
   test('with tokens on: 0 of 1,000 attempts register as alice, ring for her, receive her messages or answer her calls', async () => {
     const registry = new MemoryRegistry();
-    const server = await startServer({ tokenSecret: SECRET, registry, maxConnectionsPerUser: 2000, rateLimit: 100_000, rateBurst: 100_000 });
+    const server = await startServer({ tokenSecret: SECRET, registry, maxConnectionsPerUser: 2000, maxConnectionsPerIp: 2000, rateLimit: 100_000, rateBurst: 100_000 });
     const alice = await registered(server, { uid: 'alice', token: await hs256({ sub: 'alice' }) });
     const bob = await registered(server, { uid: 'bob', token: await hs256({ sub: 'bob' }) });
     // Mallory holds a valid token, for himself; the rest he forges, guesses or steals expired.
@@ -97,7 +97,7 @@ describe('Mallory against Alice', () => {
 
   test('in open mode (no token setting): every attempt gets through — anyone may be alice', async () => {
     const registry = new MemoryRegistry();
-    const server = await startServer({ registry, maxConnectionsPerUser: 2000, rateLimit: 100_000, rateBurst: 100_000 });
+    const server = await startServer({ registry, maxConnectionsPerUser: 2000, maxConnectionsPerIp: 2000, rateLimit: 100_000, rateBurst: 100_000 });
     const alice = await Raw.registered(server, 'alice');
     const bob = await Raw.registered(server, 'bob');
     const through = await registrations(async () => {
