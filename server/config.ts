@@ -38,6 +38,10 @@ export interface ServerConfig {
   historyDays: number;
   /** A conversation keeps at most this many stored messages (the newest). */
   historyMaxPerConversation: number;
+  /** Ms a closed connection's calls and rooms wait for the same client to resume before its peers are told (`gone`, `left`). */
+  callGrace: number;
+  /** Ms a call may stay unanswered before the server ends it. */
+  ringTimeout: number;
 }
 
 type Kind = 'int' | 'string' | 'list' | 'level';
@@ -64,6 +68,8 @@ export const DEFAULTS: ServerConfig = {
   dataDir: './data',
   historyDays: 30,
   historyMaxPerConversation: 10_000,
+  callGrace: 10_000,
+  ringTimeout: 90_000,
 };
 
 export const SETTINGS: Setting[] = [
@@ -84,6 +90,8 @@ export const SETTINGS: Setting[] = [
   { key: 'dataDir', env: 'JSONGLE_DATA_DIR', kind: 'string', help: 'folder of the message store (SQLite), created on start' },
   { key: 'historyDays', env: 'JSONGLE_HISTORY_DAYS', kind: 'int', min: 1, help: 'days stored messages are kept' },
   { key: 'historyMaxPerConversation', env: 'JSONGLE_HISTORY_MAX_PER_CONVERSATION', kind: 'int', min: 1, help: 'stored messages kept per conversation (the newest)' },
+  { key: 'callGrace', env: 'JSONGLE_CALL_GRACE', kind: 'int', min: 0, help: 'ms a closed connection may resume in, keeping its calls and rooms; then its peers get session-terminate gone and left' },
+  { key: 'ringTimeout', env: 'JSONGLE_RING_TIMEOUT', kind: 'int', min: 100, help: 'ms a call may ring unanswered before the server ends it' },
   { key: 'logLevel', env: 'JSONGLE_LOG_LEVEL', kind: 'level', help: `log level: ${LOG_LEVELS.join(', ')}` },
 ];
 

@@ -30,6 +30,8 @@ export interface Client extends Peer {
   hello: string;
   /** Where the server's own messages to it go: its uid once registered, its provisional id before. */
   readonly address: string;
+  /** The resume id of its hello answer: a new connection presenting it within the grace takes over (see resume.ts). */
+  resume?: string;
 }
 
 let lastMs = 0;

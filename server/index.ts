@@ -7,13 +7,14 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { Logger } from '../src/log.ts';
 import { resolveConfig, type ServerConfig } from './config.ts';
 import type { Context } from './context.ts';
-import { dropCalls } from './handlers/calls.ts';
+import { dropCalls, leftCalls } from './handlers/calls.ts';
 import { sendHello } from './handlers/hello.ts';
 import { announce } from './handlers/rooms.ts';
 import { httpHandler } from './http.ts';
 import { createMetrics, Stats } from './metrics.ts';
 import { MemoryRegistry, type Registry } from './registry.ts';
 import { startRetention } from './retention.ts';
+import { park, unparkAll } from './resume.ts';
 import { route } from './router.ts';
 import { CLOSE, Connection } from './socket.ts';
 import { SqliteStore } from './store/sqlite.ts';
@@ -129,6 +130,18 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
   async function disconnected(client: Connection) {
     try {
       dropCalls(ctx, client);
+    } catch (e) {
+      log.log('error', () => `cleanup of ${client.address} failed: ${(e as Error)?.stack ?? e}`);
+    }
+    // Its calls and rooms wait for it to resume within the grace; then it leaves them for good.
+    // A client that closed on purpose (1000) is not coming back.
+    if (client.closeCode === CLOSE.NORMAL) void left(client);
+    else park(ctx, client, () => left(client));
+  }
+
+  async function left(client: Connection) {
+    try {
+      leftCalls(ctx, client);
       for (const room of await registry.remove(client)) announce(ctx, room, room.members.values(), client, 'left');
     } catch (e) {
       log.log('error', () => `cleanup of ${client.address} failed: ${(e as Error)?.stack ?? e}`);
@@ -175,6 +188,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
       closing = true;
       clearInterval(heartbeat);
       retention.stop();
+      unparkAll(ctx);
       for (const c of connections) c.close(CLOSE.GOING_AWAY, 'Server shutting down');
       // Give the close handshakes a moment, then cut what is left.
       const deadline = Date.now() + 1000;

@@ -17,7 +17,7 @@ const DECODE_ERROR: Record<string, number> = {
   [CLIENT_ERROR.INVALID_FIELD]: ERROR_CODE.BAD_PARAMETERS,
   [CLIENT_ERROR.FORBIDDEN_KEY]: ERROR_CODE.BAD_PARAMETERS,
 };
-export const CLOSE = { GOING_AWAY: 1001, POLICY: 1008, TOO_BIG: 1009, TRY_AGAIN: 1013 } as const;
+export const CLOSE = { NORMAL: 1000, GOING_AWAY: 1001, POLICY: 1008, TOO_BIG: 1009, TRY_AGAIN: 1013 } as const;
 const TEXT = { binary: false } as const;
 
 // Frames are gathered while one socket read is handled (ws parses every frame of the chunk and
@@ -53,6 +53,8 @@ export class Connection implements Client {
   /** Set by a pong, cleared by each heartbeat ping. */
   alive = true;
   closed = false;
+  /** The WebSocket close code (1000: the client closed on purpose, it will not resume). */
+  closeCode = 0;
   #tokens: number;
   #refilled = performance.now();
   /** Frames waiting for the end of the socket read being handled (see readEnd, frames.ts). */
@@ -74,8 +76,9 @@ export class Connection implements Client {
       if (e.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') ctx.stats.error(CLOSE.TOO_BIG);
       ctx.log.log('debug', () => `connection ${this.address}: ${e.message}`);
     });
-    ws.on('close', () => {
+    ws.on('close', (code: number) => {
       this.closed = true;
+      this.closeCode = code;
       onClose(this);
     });
   }

@@ -200,7 +200,7 @@ export class JsongleCall extends JsongleElement {
   get ticket(): Ticket | null {
     if (this.#ticket) return this.#ticket;
     const live = this.#clients.client?.ticket;
-    return live && this.#call && live.id === this.#call.id ? live : null;
+    return live && this.#call && live.sid === this.#call.id ? live : null;
   }
 
   // ---- methods -------------------------------------------------------------------------------
@@ -406,7 +406,7 @@ export class JsongleCall extends JsongleElement {
 
   #closed(call: Call, summary: MediaSummary) {
     if (call !== this.#call) return;
-    this.#ticket = summary.ticket ?? (this.#clients.client?.ticket?.id === call.id ? this.#clients.client.ticket : null);
+    this.#ticket = summary.ticket ?? (this.#clients.client?.ticket?.sid === call.id ? this.#clients.client.ticket : null);
     this.#session = null;
     if (this.#state !== 'ended') this.#setState('ended', call.reason);
     this.setCustomState('audio-muted', false);

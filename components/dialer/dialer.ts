@@ -317,15 +317,15 @@ export class JsongleDialer extends JsongleElement {
 
   #record(ticket: Ticket) {
     const key = this.#key();
-    if (!this.withHistory || !key || !ticket?.id) return;
+    if (!this.withHistory || !key || !ticket?.sid || ticket.endedReason === 'glare') return;
     const entry: HistoryEntry = {
-      id: ticket.id,
+      id: ticket.sid,
       peer: peerOf(ticket),
       direction: ticket.direction,
       media: ticket.media,
       outcome: callOutcome(ticket),
       duration: Math.max(0, Math.round(ticket.duration || 0)),
-      at: ticket.ended ?? ticket.initiated ?? new Date().toISOString(),
+      at: ticket.endedAt ?? ticket.initiatedAt ?? new Date().toISOString(),
     };
     const list = [entry, ...this.#readHistory().filter((e) => e.id !== entry.id)].slice(0, HISTORY_MAX);
     try {

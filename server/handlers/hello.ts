@@ -5,6 +5,7 @@ import { ERROR_CODE } from '../../src/protocol/codes.ts';
 import { ACTION, type IqBody, type JsongleMessage } from '../../src/protocol/messages.ts';
 import { VERSION } from '../../src/version.ts';
 import { sendError, type Client, type Context } from '../context.ts';
+import { resumeSession } from '../resume.ts';
 import { deliverPending } from './messages.ts';
 
 export const HELLO = 'session-hello';
@@ -28,7 +29,7 @@ function refusal(ctx: Context, uid: unknown, dn: unknown): string {
 
 export async function onHelloAnswer(ctx: Context, client: Client, m: JsongleMessage<IqBody>) {
   const { transaction, description } = m.jsongle;
-  const d = (description ?? {}) as { uid?: unknown; dn?: unknown };
+  const d = (description ?? {}) as { uid?: unknown; dn?: unknown; resume?: unknown };
   const why = client.registered ? 'Already registered on this connection'
     : transaction !== client.hello ? `Unknown hello transaction ${transaction.slice(0, 64)}`
     : refusal(ctx, d.uid, d.dn);
@@ -39,6 +40,7 @@ export async function onHelloAnswer(ctx: Context, client: Client, m: JsongleMess
   client.uid = d.uid as string;
   client.dn = (d.dn as string | undefined) ?? '';
   await ctx.registry.add(client);
+  await resumeSession(ctx, client, d.resume);
   client.registered = true;
   client.hello = ''; // answered: nothing to keep per connection
   ctx.log.log('debug', () => `registered ${client.uid} on ${client.cid}`);

@@ -370,7 +370,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
       }
     }
     const ticket = this.client.ticket;
-    const summary: MediaSummary = { metrics, ticket: ticket && ticket.id === this.call.id ? ticket : null };
+    const summary: MediaSummary = { metrics, ticket: ticket && ticket.sid === this.call.id ? ticket : null };
     this.emit('closed', summary);
     this.#resolveClosed(summary);
     this.removeAllListeners();

@@ -180,7 +180,7 @@ describe('<jsongle-dialer>', () => {
       { peer: 'bob', direction: 'incoming', media: 'audio', outcome: 'missed', duration: 0 },
       { peer: 'bob', direction: 'outgoing', media: 'video', outcome: 'declined', duration: 0 },
     ]);
-    expect(stored[0].id).to.equal(bob.ticket!.id);
+    expect(stored[0].id).to.equal(bob.ticket!.sid);
     expect(Date.parse(stored[0].at)).to.be.above(0);
     expect(localStorage.getItem('jsongle-dialer-history:bob')).to.equal(null);
     await d.updateComplete;
@@ -196,7 +196,7 @@ describe('<jsongle-dialer>', () => {
     alice.call('bob', 'audio');
     await ringing(bob);
     bob.decline();
-    await until(() => d.history[0]?.id === alice.ticket!.id, 3000, 'the newest entry first');
+    await until(() => d.history[0]?.id === alice.ticket!.sid, 3000, 'the newest entry first');
     expect(d.history).to.have.length(50);
     expect(JSON.parse(localStorage.getItem(key)!)).to.have.length(50);
     expect(d.history[1].id).to.equal('old-0');
