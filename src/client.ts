@@ -108,7 +108,6 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     const self = this;
     this.#calls = {
       get id() { return self.#id; },
-      get ringTimeout() { return self.#ringTimeout; },
       get metrics() { return self.#metrics; },
       send: (m) => this.#send(m),
       emit: (event, ...args) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args),
@@ -150,15 +149,20 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
 
   // ---- calls -------------------------------------------------------------------------------
 
-  /** Calls `to` (a user id or a room id); the call starts in state `new`. */
-  call(to: string, media: Media = MEDIA.AUDIO): Call {
+  /**
+   * Calls `to` (a user id or a room id); the call starts in state `new`. `options.ringTimeout`
+   * (ms) overrides the client's for this call.
+   */
+  call(to: string, media: Media = MEDIA.AUDIO, options: { ringTimeout?: number } = {}): Call {
     check(isString(to), 'to', 'a non-empty string');
     check(Object.values(MEDIA).includes(media as any), 'media', "'audio', 'video' or 'video-only'");
+    const ringTimeout = options.ringTimeout ?? this.#ringTimeout;
+    check(Number.isFinite(ringTimeout) && ringTimeout >= 0, 'options.ringTimeout', 'a number of ms ≥ 0');
     if (this.currentCall) throw new JsongleError('invalid-state', `A call is already in progress (${this.currentCall.id})`);
     const call = new Call(uuid(), this.#id, to, media, DIRECTION.OUTGOING, to);
     call.times.initiated = now();
     this.#begin(call);
-    transition(this.#calls, call, '>session-propose', { description: { initiated: call.times.initiated, media } });
+    transition(this.#calls, call, '>session-propose', { description: { initiated: call.times.initiated, media }, ringTimeout });
     return call;
   }
 

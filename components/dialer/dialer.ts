@@ -174,10 +174,11 @@ export class JsongleDialer extends JsongleElement {
 
   /**
    * Calls the user id or room typed, with `media`: fires `jsongle-dial`, then places the call through
-   * the `<jsongle-call>`. Returns the Call, or null when the input is invalid, the event was
-   * cancelled, or no call element could place it (the element then says why).
+   * the `<jsongle-call>` (which opens the camera and microphone first). Resolves with the Call, or
+   * null when the input is invalid, the event was cancelled, or no call element could place it (the
+   * element then says why).
    */
-  dial(media: 'audio' | 'video' = 'audio'): Call | null {
+  async dial(media: 'audio' | 'video' = 'audio'): Promise<Call | null> {
     if (media !== 'audio' && media !== 'video') {
       throw new JsongleError('invalid-argument', "Invalid argument 'media': expected 'audio' or 'video'", { argument: 'media' });
     }
@@ -195,7 +196,7 @@ export class JsongleDialer extends JsongleElement {
       return null;
     }
     try {
-      const call = target.call(to, media);
+      const call = await target.call(to, media);
       this.#showError('');
       return call;
     } catch (e) {

@@ -22,8 +22,6 @@ export const END_REASON = {
 export interface CallHost {
   /** Our identity (the `from` of what we send). */
   readonly id: string;
-  /** How long an outgoing call may ring before it is retracted (ms; 0: never). */
-  readonly ringTimeout: number;
   /** The figures reported for the current call (they go into its ticket). */
   readonly metrics: Metrics;
   send(m: JsongleMessage): string;
@@ -42,6 +40,8 @@ export interface TransitionInput {
   payload?: any;
   /** The wire `reason` of a local ending message (`busy`, `timeout`, `glare`, `media-error`, `gone`). */
   reason?: string;
+  /** `>session-propose`: how long the call may ring before it is retracted with `timeout` (ms; 0: never). */
+  ringTimeout?: number;
 }
 
 /** Every medium of a call, as a mute message names it. */
@@ -60,7 +60,7 @@ const EARLY = new Set(['new', 'trying', 'ringing']);
  * input (and the callee's `ringing`), then emits `callstatechanged` and the input's own event.
  * Returns false (and emits `unexpected-state`) when the table refuses a received message.
  */
-export function transition(host: CallHost, call: Call, input: Input, { description, m, payload, reason: wire }: TransitionInput = {}): boolean {
+export function transition(host: CallHost, call: Call, input: Input, { description, m, payload, reason: wire, ringTimeout = 0 }: TransitionInput = {}): boolean {
   const to = next(call, input);
   if (to === undefined) {
     host.fail(CLIENT_ERROR.UNEXPECTED_STATE, `${m?.jsongle.action} (${input}) is not allowed in state '${call.state}'`, { id: m?.id, from: m?.from, sid: call.id });
@@ -78,7 +78,7 @@ export function transition(host: CallHost, call: Call, input: Input, { descripti
   const what = input.slice(1);
   switch (what) {
     case 'session-propose':
-      if (local) startRingTimer(host, call);
+      if (local) startRingTimer(host, call, ringTimeout);
       else {
         t.rang = at;
         // The callee acknowledges the propose by ringing at once, before any listener may answer.
@@ -168,12 +168,12 @@ function sendCall(host: CallHost, call: Call, action: CallAction, description: C
 }
 
 /** An unanswered outgoing call is retracted with reason `timeout` after `ringTimeout`. */
-function startRingTimer(host: CallHost, call: Call) {
-  if (!(host.ringTimeout > 0)) return;
+function startRingTimer(host: CallHost, call: Call, ms: number) {
+  if (!(ms > 0)) return;
   const timer = setTimeout(() => host.safely(() => {
     ringTimers.delete(call);
     if (EARLY.has(call.state)) transition(host, call, '>session-retract', { description: { ended: now() }, reason: END_REASON.TIMEOUT });
-  }), host.ringTimeout);
+  }), ms);
   (timer as { unref?: () => void }).unref?.();
   ringTimers.set(call, timer);
 }

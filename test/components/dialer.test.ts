@@ -92,7 +92,7 @@ describe('<jsongle-dialer>', () => {
     const mine = root.querySelector<JsongleCall>('#mine')!;
     const elsewhere = root.querySelector<JsongleCall>('#elsewhere')!;
     expect(d.client).to.equal(alice);
-    const call = d.dial('video');
+    const call = await d.dial('video');
     expect(call).to.exist;
     expect(mine.currentCall).to.equal(call);
     expect(call!.media).to.equal('video');
@@ -105,7 +105,7 @@ describe('<jsongle-dialer>', () => {
 
     const lost = root.querySelector<JsongleDialer>('#lost')!;
     const error = nextEvent(lost, 'jsongle-error');
-    expect(lost.dial()).to.equal(null);
+    expect(await lost.dial()).to.equal(null);
     expect((await error).detail.error.message).to.match(/No <jsongle-call>/);
     await lost.updateComplete;
     expect(text(lost, 'error')).to.equal('There is no <jsongle-call> to place the call.');
@@ -138,7 +138,7 @@ describe('<jsongle-dialer>', () => {
       expect(input(d).getAttribute('aria-describedby')).to.equal('error');
       expect(d.matches(':state(invalid)')).to.equal(true);
     }
-    expect(d.dial('video')).to.equal(null);
+    expect(await d.dial('video')).to.equal(null);
     expect(seen).to.deep.equal([]);
     expect(alice.currentCall).to.equal(null);
     await expect(d).to.be.accessible();

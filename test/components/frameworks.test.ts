@@ -269,7 +269,7 @@ describe('framework-style use of the elements', () => {
     expect(d2.value).to.equal('bob7');
     expect(new FormData(form).get('callee')).to.equal('bob7');
     // call="fw-nowhere" names no <jsongle-call>: the listener added before the upgrade hears why.
-    expect(d2.dial('audio')).to.equal(null);
+    expect(await d2.dial('audio')).to.equal(null);
     expect(seen.errors).to.have.length(1);
     expect(seen.errors[0]).to.match(/No <jsongle-call>/);
     expect(phone.currentCall?.state).to.equal('ended');
