@@ -64,7 +64,7 @@ describe('<jsongle-dialer>', () => {
     const second = nextEvent(d, 'jsongle-dial');
     click(d, 'audio-call');
     expect((await second).detail).to.deep.equal({ to: 'bob', media: 'audio' });
-    expect(phone.currentCall).to.exist;
+    await until(() => phone.currentCall, 5000, 'the call placed once the devices are open');
     expect(phone.currentCall!.callee).to.equal('bob');
     expect(phone.currentCall!.media).to.equal('audio');
     expect(alice.currentCall).to.equal(phone.currentCall);

@@ -251,6 +251,7 @@ describe('framework-style use of the elements', () => {
     expect(d1.getAttribute('call')).to.equal('fw-phone');
     part(d1, 'audio-call')!.click();
     expect(seen.dials).to.deep.equal([{ to: 'bob', media: 'audio' }]);
+    await until(() => phone.currentCall, 5000, 'the call placed once the devices are open');
     expect(phone.currentCall?.callee).to.equal('bob');
     expect(phone.currentCall?.media).to.equal('audio');
     expect(decoy.state).to.equal('idle');
@@ -281,6 +282,7 @@ describe('framework-style use of the elements', () => {
     expect(new FormData(form).get('callee')).to.equal('bob');
     await d2.updateComplete;
     part(d2, 'video-call')!.click();
+    await until(() => phone.currentCall?.media === 'video', 5000, 'the video call placed once the devices are open');
     expect(phone.currentCall?.callee).to.equal('bob');
     expect(phone.currentCall?.media).to.equal('video');
     const callId = phone.currentCall!.id;
