@@ -69,7 +69,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   #ringTimeout: number;
   /** What the call transitions (src/call/transition.ts) use of the client. */
   readonly #calls: CallDispatcher;
-  readonly #pagehide = () => this.#safely(() => this.#leave());
+  readonly #pagehide = (e: { persisted?: boolean }) => this.#safely(() => this.#leave(!e?.persisted));
 
   constructor(cfg: JsongleConfig) {
     super();
@@ -117,7 +117,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
       superseded: new Set(),
     };
     // A page closed or reloaded ends its call at once rather than leaving the peer on frozen media.
-    (globalThis as { addEventListener?: (type: string, fn: () => void) => void }).addEventListener?.('pagehide', this.#pagehide);
+    (globalThis as { addEventListener?: (type: string, fn: (e: any) => void) => void }).addEventListener?.('pagehide', this.#pagehide);
     this.#transport.receive({
       message: (data) => this.#receive(data),
       state: (state) => this.#safely(() => {
@@ -304,7 +304,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   /** Closes the transport and rejects what still waits for an answer. */
   close() {
     this.#outbox.clear();
-    (globalThis as { removeEventListener?: (type: string, fn: () => void) => void }).removeEventListener?.('pagehide', this.#pagehide);
+    (globalThis as { removeEventListener?: (type: string, fn: (e: any) => void) => void }).removeEventListener?.('pagehide', this.#pagehide);
     this.#pending.rejectAll(() => new JsongleError('transport', 'The client was closed'));
     this.#transport.close();
   }
@@ -445,11 +445,15 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     transition(this.#calls, call, input, { description, payload, reason });
   }
 
-  /** The page goes away: end the call now (the callee of a ringing call leaves it to the server). */
-  #leave() {
+  /**
+   * The page goes away: its call ends now (the callee of a ringing call leaves it to the server, as
+   * another device may answer). A page unloaded for good also closes the transport: the server then
+   * knows it is not coming back and tells its rooms at once, without the resume grace.
+   */
+  #leave(unloading: boolean) {
     const call = this.currentCall;
-    if (!call || (!call.outgoing && call.state === 'ringing')) return;
-    this.end(END_REASON.GONE);
+    if (call && (call.outgoing || call.state !== 'ringing')) this.end(END_REASON.GONE);
+    if (unloading) this.close();
   }
 
   #mute(muted: boolean, only?: 'audio' | 'video') {
