@@ -147,10 +147,10 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
     this.emit('localstream', local);
   }
 
-  /** Ends the call if it is still going (retract, decline or terminate) and releases everything. */
-  close(): Promise<MediaSummary> {
+  /** Ends the call if it is still going (retract, decline or terminate, with `reason` on the wire) and releases everything. */
+  close(reason = ''): Promise<MediaSummary> {
     if (!this.call.ended && this.client.currentCall === this.call) {
-      try { this.client.end(); } catch { /* the call ended meanwhile */ }
+      try { this.client.end(reason); } catch { /* the call ended meanwhile */ }
     }
     this.#finish();
     return this.closed;
@@ -338,7 +338,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
       const dtls = this.pc.getSenders().find((s) => s.transport)?.transport;
       this.#error = dtls?.state === 'failed' && dtls.iceTransport.state !== 'failed' ? 'dtls-failed' : 'ice-failed';
       this.emit('error', new JsongleError('media', `The media connection failed (${this.#error})`, { sid: this.call.id, reason: this.#error }));
-      this.close();
+      this.close(END_REASON.CONNECTIVITY_ERROR);
     }
   }
 

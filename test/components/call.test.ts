@@ -169,6 +169,25 @@ describe('<jsongle-call>', () => {
     }
   });
 
+  it('ring-timeout: nobody answers, the caller retracts with reason timeout; "no answer" and "missed call"', async () => {
+    const { a, b } = await twoCalls('audio');
+    a.setAttribute('ring-timeout', '1');
+    const incoming = nextEvent(b, 'jsongle-incoming-call');
+    const endA = nextEvent(a, 'jsongle-call-end');
+    const endB = nextEvent(b, 'jsongle-call-end');
+    await a.call();
+    await incoming;
+    const [ea, eb] = await Promise.all([endA, endB]);
+    expect(ea.detail.ticket!.endedReason).to.equal('timeout');
+    expect(eb.detail.ticket!.endedReason).to.equal('timeout');
+    await Promise.all([a.updateComplete, b.updateComplete]);
+    expect(text(a, 'state')).to.equal('No answer from bob');
+    expect(text(b, 'state')).to.equal('Missed call from alice');
+    b.lang = 'fr';
+    await b.updateComplete;
+    expect(text(b, 'state')).to.equal('Appel manqué de alice');
+  });
+
   it('retracts while ringing: the callee stops ringing, both end `retracted`', async () => {
     const { a, b } = await twoCalls('audio');
     const incoming = nextEvent(b, 'jsongle-incoming-call');
