@@ -3,7 +3,9 @@ import { EventEmitter } from 'eventemitter3';
 import { Call, DIRECTION } from './call/call.ts';
 import { next, type Input } from './call/machine.ts';
 import { ticketOf, type Ticket } from './call/ticket.ts';
-import { allMedia, END_REASON, mutedMedia, receivePropose, transition, type CallDispatcher } from './call/transition.ts';
+import {
+  allMedia, END_REASON, endingInput, mutedAfter, receivePropose, transition, type CallDispatcher,
+} from './call/transition.ts';
 import { check, isObject, isString, JsongleError } from './errors.ts';
 import type { JsongleEvents } from './events.ts';
 import { Logger, type LogLevel } from './log.ts';
@@ -181,8 +183,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   end(reason = '') {
     check(typeof reason === 'string' && reason.length <= 64, 'reason', 'a string of ≤ 64 characters');
     const call = this.#need('end()');
-    const input: Input = call.outgoing && !call.active ? '>session-retract' : call.state === 'ringing' ? '>session-decline' : '>session-terminate';
-    this.#local(input, 'end()', { ended: now() }, undefined, reason);
+    this.#local(endingInput(call), 'end()', { ended: now() }, undefined, reason);
   }
 
   /** Mutes every medium of the call (`audio`, `video` or `audio+video` on the wire). */
@@ -462,9 +463,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     const all = allMedia(call);
     if (only && !all.includes(only)) throw new JsongleError('invalid-state', `${what}: the ${call.media} call has no ${only}`);
     // On the wire, `media` is what remains muted after the change (the original client's meaning).
-    const after = { ...call.localMuted };
-    for (const k of ['audio', 'video'] as const) if ((only ?? all).includes(k)) after[k] = muted;
-    const media = mutedMedia(after);
+    const media = mutedAfter(call, muted, only);
     this.#local(muted ? '>session-info/mute' : '>session-info/unmute', what,
       muted ? { muted: now(), media } : { unmuted: now(), media }, media);
   }

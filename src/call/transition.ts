@@ -52,6 +52,17 @@ export const allMedia = (call: Call): MutedMedia =>
 export const mutedMedia = (state: MutedState): MutedMedia | 'none' =>
   (state.audio && state.video ? 'audio+video' : state.audio ? 'audio' : state.video ? 'video' : 'none');
 
+/** How this side ends `call`: retract (caller, before active), decline (callee, ringing) or terminate. */
+export const endingInput = (call: Call): Input =>
+  (call.outgoing && !call.active ? '>session-retract' : call.state === 'ringing' ? '>session-decline' : '>session-terminate');
+
+/** What a local (un)mute of `only` (default: every medium) leaves muted, as the wire says it. */
+export function mutedAfter(call: Call, muted: boolean, only?: 'audio' | 'video'): MutedMedia | 'none' {
+  const after = { ...call.localMuted };
+  for (const k of ['audio', 'video'] as const) if ((only ?? allMedia(call)).includes(k)) after[k] = muted;
+  return mutedMedia(after);
+}
+
 const ringTimers = new WeakMap<Call, ReturnType<typeof setTimeout>>();
 const EARLY = new Set(['new', 'trying', 'ringing']);
 
