@@ -3,13 +3,63 @@
 // client's wire forms (mute media, receipts in multi-user rooms).
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server, type Socket } from 'socket.io';
+import { io } from 'socket.io-client';
 import { WebSocket } from 'ws';
 import type { Call } from '../../src/call/call.ts';
 import { JSONgle } from '../../src/client.ts';
+import { createSocketIoTransport } from '../../src/transport/socket-io.ts';
 import { createWebSocketTransport } from '../../src/transport/websocket.ts';
 import { cleanup, connectClient, Raw, startServer, waitEvent, waitFor, type Msg } from './helpers.ts';
 
-afterEach(cleanup);
+const stops: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0).reverse()) await stop();
+  await cleanup();
+});
+
+/**
+ * A relay in the reference server's style for multi-user rooms (it cannot run here: Socket.IO,
+ * event `jsongle`): `muc-join`, then a message to a room id reaches every other member `from`
+ * `rid/uid`; any other `to` is refused with 404002, as the reference server refuses `rid/uid`.
+ */
+async function referenceStyleMucRelay() {
+  const http: HttpServer = createServer();
+  const server = new Server(http);
+  const rooms = new Map<string, Map<string, Socket>>();
+  const refused: string[] = [];
+  server.on('connection', (socket) => {
+    const transaction = randomUUID();
+    let uid = '';
+    const send = (to: string, jsongle: object, from = 'relay') => socket.emit('jsongle', { id: randomUUID(), from, to, jsongle });
+    send(socket.id, { action: 'iq-get', query: 'session-hello', transaction, description: { version: '1.0.0', sn: 'relay', info: 'reference-style relay', connected: iso() } });
+    socket.on('jsongle', (m: any) => {
+      const j = m?.jsongle ?? {};
+      if (j.action === 'iq-result' && j.query === 'session-hello' && j.transaction === transaction) {
+        uid = j.description.uid;
+        return send(uid, { action: 'ack', status: 'success', transaction });
+      }
+      if (m.to === 'relay' && j.query === 'muc-join') {
+        const rid = j.description.rid;
+        if (!rooms.has(rid)) rooms.set(rid, new Map());
+        rooms.get(rid)!.set(uid, socket);
+        return send(uid, { action: 'iq-result', query: j.query, transaction: j.transaction, description: { members: [], rid } });
+      }
+      const room = rooms.get(m.to);
+      if (!room?.has(uid)) {
+        refused.push(`${j.action} to ${m.to}`);
+        return send(uid, { action: 'session-error', description: { errorCode: 404002, errorDetails: `not a member of ${m.to}` } });
+      }
+      for (const [member, s] of room) if (member !== uid) s.emit('jsongle', { ...m, from: `${m.to}/${uid}`, to: member });
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  stops.push(() => new Promise((resolve) => server.close(() => resolve(undefined))));
+  return { url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, refused };
+}
 
 const OFFER = { type: 'offer' as const, sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n' };
 const ANSWER = { type: 'answer' as const, sdp: 'v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n' };
@@ -207,7 +257,30 @@ describe("the original client's wire forms", () => {
     assert.deepEqual(caller.received.filter((m) => m.jsongle.action === 'session-error'), [], 'the server took every message');
   });
 
-  test('receipts in a multi-user room go to the room id (what the reference server routes) and reach the sender', async () => {
+  test('MUC receipts and reactions reach the sender through a server that only routes room ids', async () => {
+    const relay = await referenceStyleMucRelay();
+    const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((uid) => {
+      const c = new JSONgle({ transport: createSocketIoTransport({ io, url: relay.url, options: { transports: ['websocket'] } }), user: { uid } });
+      stops.push(() => c.close());
+      return c;
+    });
+    await Promise.all([alice, bob, carol].map((c) => waitFor(c, 'registered')));
+    for (const c of [alice, bob, carol]) await c.request(c.server, 'muc-join', { rid: 'team' });
+    const receipts = waitEvent(alice, 'ack', (d) => d.type === 'received', 3000);
+    const got = waitFor(bob, 'messagereceived');
+    const id = alice.sendMuc('team', 'hello team');
+    const [, from, mid] = await got;
+    assert.equal(from, 'team/alice');
+    assert.equal((await receipts).description.mid, id);
+    const read = waitEvent(alice, 'ack', (d) => d.type === 'read' && d.mid === id);
+    const reaction = waitEvent(alice, 'reaction', (d) => d.mid === id);
+    bob.sendAReadAcknowledgementMuc(mid, 'team');
+    bob.reactToMessageMUC(mid, '👍', 'team');
+    await Promise.all([read, reaction]);
+    assert.deepEqual(relay.refused, []);
+  });
+
+  test('receipts in a multi-user room go to the room id on our server too', async () => {
     const server = await startServer();
     const alice = await connectClient(server, 'alice');
     const bob = await connectClient(server, 'bob');
