@@ -143,7 +143,9 @@ describe('<jsongle-call>', () => {
     const restore = overrideGetUserMedia((c) => { asked++; return original.call(navigator.mediaDevices, c); });
     try {
       const incoming = nextEvent(b, 'jsongle-incoming-call');
+      const started = performance.now();
       await a.call();
+      console.log(`[measure] <jsongle-call>: call() → devices open and propose sent ${Math.round(performance.now() - started)} ms`);
       const callerAsked = asked;
       expect(callerAsked, 'the caller opened its devices before proposing').to.equal(1);
       await incoming;
