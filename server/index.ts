@@ -134,8 +134,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
       log.log('error', () => `cleanup of ${client.address} failed: ${(e as Error)?.stack ?? e}`);
     }
     // Its calls and rooms wait for it to resume within the grace; then it leaves them for good.
-    // A client that closed on purpose (1000) is not coming back.
-    if (client.closeCode === CLOSE.NORMAL) void left(client);
+    // A client that closed on purpose (1000) is not coming back, nor anyone once the server closes.
+    if (closing || client.closeCode === CLOSE.NORMAL) void left(client);
     else park(ctx, client, () => left(client));
   }
 

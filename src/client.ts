@@ -186,7 +186,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     this.#local(endingInput(call), 'end()', { ended: now() }, undefined, reason);
   }
 
-  /** Mutes every medium of the call (`audio`, `video` or `audio+video` on the wire). */
+  /** Mutes every medium of the call (on the wire, `media` says what remains muted: `audio`, `video` or `audio+video`). */
   mute() { this.#mute(true); }
   muteAudio() { this.#mute(true, 'audio'); }
   muteVideo() { this.#mute(true, 'video'); }
