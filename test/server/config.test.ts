@@ -46,3 +46,12 @@ test('--help lists every variable with its default', () => {
   assert.match(out, /JSONGLE_APP_TOKEN/);
   assert.match(out, /\[default: 8080\]/);
 });
+
+test('JSONGLE_CALL_GRACE (default 10 s) and JSONGLE_RING_TIMEOUT (default 90 s), in ms', () => {
+  assert.equal(configFromEnv({}).callGrace, 10_000);
+  assert.equal(configFromEnv({}).ringTimeout, 90_000);
+  const c = configFromEnv({ JSONGLE_CALL_GRACE: '0', JSONGLE_RING_TIMEOUT: '30000' });
+  assert.equal(c.callGrace, 0, '0: no grace, peers are told at once');
+  assert.equal(c.ringTimeout, 30_000);
+  assert.throws(() => configFromEnv({ JSONGLE_RING_TIMEOUT: '10' }), /ringTimeout must be an integer ≥ 100/);
+});
