@@ -130,19 +130,17 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
   async function disconnected(client: Connection) {
     try {
       dropCalls(ctx, client);
-    } catch (e) {
-      log.log('error', () => `cleanup of ${client.address} failed: ${(e as Error)?.stack ?? e}`);
-    }
-    // Its calls and rooms wait for it to resume within the grace; then it leaves them for good.
-    // A client that closed on purpose (1000) is not coming back, nor anyone once the server closes.
-    if (closing || client.closeCode === CLOSE.NORMAL) void left(client);
-    else park(ctx, client, () => left(client));
-  }
-
-  async function left(client: Connection) {
-    try {
-      leftCalls(ctx, client);
-      for (const room of await registry.remove(client)) announce(ctx, room, room.members.values(), client, 'left');
+      // The connection is forgotten at once (what is sent to its user meanwhile is stored for it);
+      // its calls and the `left` of its rooms wait for it to resume within the grace.
+      const sids = registry.callsOf(client);
+      const rooms = await registry.remove(client);
+      const leave = () => {
+        leftCalls(ctx, client, sids);
+        for (const room of rooms) announce(ctx, room, room.members.values(), client, 'left');
+      };
+      // A client that closed on purpose (1000) is not coming back, nor anyone once the server closes.
+      if (closing || client.closeCode === CLOSE.NORMAL) leave();
+      else park(ctx, client, { sids, rooms, leave });
     } catch (e) {
       log.log('error', () => `cleanup of ${client.address} failed: ${(e as Error)?.stack ?? e}`);
     }

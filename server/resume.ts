@@ -2,9 +2,14 @@
 // (the same uid, presenting the same resume id in its hello answer) to come back on a new
 // connection. A client that resumes takes them over and nobody is told anything; otherwise, once
 // the grace is over, its call peers get `session-terminate` `gone` and its rooms hear `left`.
+// The closed connection itself is already out of the registry: what is sent to its user meanwhile
+// is stored for the user (store-and-forward), not handed to a dead socket.
 import type { Client, Context } from './context.ts';
+import type { Room } from './registry.ts';
 
-interface Parked { client: Client; timer: ReturnType<typeof setTimeout>; finish: () => Promise<void> }
+/** What a closed connection leaves waiting: its calls, its rooms, and how to leave them for good. */
+export interface Left { sids: readonly string[]; rooms: readonly Room[]; leave: () => void }
+interface Parked extends Left { client: Client; timer: ReturnType<typeof setTimeout> }
 
 /** Parked connections by resume id, per server. */
 const parkedOf = new WeakMap<Context, Map<string, Parked>>();
@@ -14,24 +19,24 @@ const parked = (ctx: Context) => {
   return map;
 };
 
-/** Runs `finish` (the leaving for good) after the grace, unless the client resumes first. */
-export function park(ctx: Context, client: Client, finish: () => Promise<void>) {
+/** Runs `left.leave` after the grace, unless the client resumes first. */
+export function park(ctx: Context, client: Client, left: Left) {
   const id = client.resume;
-  if (!id || ctx.config.callGrace === 0) return void finish();
+  if (!id || ctx.config.callGrace === 0) return left.leave();
   const map = parked(ctx);
   const timer = setTimeout(() => {
     if (map.get(id)?.client === client) map.delete(id);
-    void finish();
+    left.leave();
   }, ctx.config.callGrace);
   timer.unref();
-  map.set(id, { client, timer, finish });
+  map.set(id, { ...left, client, timer });
   ctx.log.log('debug', () => `${client.address} closed: its calls and rooms wait ${ctx.config.callGrace} ms for it`);
 }
 
 /**
  * A newly registered connection: takes over the parked connection of the same user and resume
  * id, if any. A fresh registration of a user (no matching resume id: a reloaded page) ends that
- * user's parked connections at once, so that its rooms (a 1:1 room holds 2) are free for it.
+ * user's parked connections at once.
  */
 export async function resumeSession(ctx: Context, client: Client, resume: unknown) {
   const map = parked(ctx);
@@ -40,25 +45,28 @@ export async function resumeSession(ctx: Context, client: Client, resume: unknow
   if (found && found.client.uid === client.uid) {
     map.delete(id);
     clearTimeout(found.timer);
-    await takeOver(ctx, found.client, client);
+    await takeOver(ctx, found, client);
   } else {
     for (const [key, p] of map) {
       if (p.client.uid !== client.uid) continue;
       map.delete(key);
       clearTimeout(p.timer);
-      await p.finish();
+      p.leave();
     }
   }
   client.resume = id;
 }
 
-/** `next` replaces `old` in its rooms (without joined/left) and in its calls. */
-async function takeOver(ctx: Context, old: Client, next: Client) {
+/** `next` takes the place of the parked connection in its rooms (without joined/left) and its calls. */
+async function takeOver(ctx: Context, p: Parked, next: Client) {
   const { registry } = ctx;
-  const sids = registry.callsOf(old);
+  const old = p.client;
   const limits = { maxMembers: ctx.config.maxMucMembers, maxRoomsPerUser: ctx.config.maxRoomsPerUser };
-  for (const room of await registry.remove(old)) await registry.join(room.rid, room.kind, next, limits);
-  for (const sid of sids) {
+  for (const room of p.rooms) {
+    const out = await registry.join(room.rid, room.kind, next, limits);
+    if (!out.ok) ctx.log.log('info', () => `${next.uid} resumed but could not rejoin ${room.rid}: ${out.details}`);
+  }
+  for (const sid of p.sids) {
     const r = registry.call(sid);
     if (!r) continue;
     if (r.caller === old) r.caller = next;
@@ -66,7 +74,7 @@ async function takeOver(ctx: Context, old: Client, next: Client) {
     if (r.targets.delete(old)) r.targets.add(next);
     registry.openCall(r); // indexes the call under the new connection
   }
-  ctx.log.log('debug', () => `${next.address} resumed on ${next.cid}: ${sids.length} call(s) kept`);
+  ctx.log.log('debug', () => `${next.address} resumed on ${next.cid}: ${p.sids.length} call(s) kept`);
 }
 
 /** The server is closing: nobody will come back. */

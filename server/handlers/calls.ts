@@ -159,9 +159,9 @@ export function dropCalls(ctx: Context, client: Client) {
   }
 }
 
-/** The connection is gone for good: the other party of each of its calls gets `session-terminate` `gone`. */
-export function leftCalls(ctx: Context, client: Client) {
-  for (const sid of ctx.registry.callsOf(client)) {
+/** The connection is gone for good: the other party of each of its calls `sids` gets `session-terminate` `gone`. */
+export function leftCalls(ctx: Context, client: Client, sids: readonly string[]) {
+  for (const sid of sids) {
     const r = ctx.registry.call(sid);
     if (!r) continue;
     if (client !== r.caller && client !== r.answered) {
