@@ -276,7 +276,7 @@ describe('<jsongle-call>', () => {
       await until(() => a.remoteMuted.video, 5000, 'the caller told that the camera is off');
       expect(b.localMuted.video).to.equal(true);
       await Promise.all([a.updateComplete, b.updateComplete]);
-      expect(text(a, 'remote-muted')).to.equal('bob turned their camera off');
+      expect(text(a, 'remote-muted')).to.equal('Camera off');
       expect(text(b, 'error')).to.equal('Accès refusé : caméra.');
       expect(b.state).to.equal('active');
       const end = nextEvent(b, 'jsongle-call-end');
