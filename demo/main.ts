@@ -304,7 +304,7 @@ callEl.addEventListener('jsongle-call-change', (e) => {
   if (e.detail.state === 'ringing' && callEl.currentCall && !callEl.currentCall.outgoing) notice.hidden = true;
 });
 callEl.addEventListener('jsongle-call-end', (e) => {
-  if (e.detail.ticket?.cause === 'answered-elsewhere') notify('The call was answered in another tab or device.');
+  if (e.detail.ticket?.endedReason === 'answered-elsewhere') notify('The call was answered in another tab or device.');
 });
 
 // Camera or microphone refused or missing: say which, and what to do.

@@ -57,6 +57,10 @@ export interface ServerConfig {
   maxConnectionsPerUser: number;
   /** When set, /metrics needs `Authorization: Bearer <metricsToken>` (else 401). */
   metricsToken: string;
+  /** Ms a closed connection's calls and rooms wait for the same client to resume before its peers are told (`gone`, `left`). */
+  callGrace: number;
+  /** Ms a call may stay unanswered before the server ends it. */
+  ringTimeout: number;
 }
 
 type Kind = 'int' | 'string' | 'list' | 'level';
@@ -94,6 +98,8 @@ export const DEFAULTS: ServerConfig = {
   tokenClockTolerance: 30,
   maxConnectionsPerUser: 10,
   metricsToken: '',
+  callGrace: 10_000,
+  ringTimeout: 90_000,
 };
 
 export const SETTINGS: Setting[] = [
@@ -117,6 +123,8 @@ export const SETTINGS: Setting[] = [
   { key: 'dataDir', env: 'JSONGLE_DATA_DIR', kind: 'string', help: 'folder of the message store (SQLite), created on start' },
   { key: 'historyDays', env: 'JSONGLE_HISTORY_DAYS', kind: 'int', min: 1, help: 'days stored messages are kept' },
   { key: 'historyMaxPerConversation', env: 'JSONGLE_HISTORY_MAX_PER_CONVERSATION', kind: 'int', min: 1, help: 'stored messages kept per conversation (the newest)' },
+  { key: 'callGrace', env: 'JSONGLE_CALL_GRACE', kind: 'int', min: 0, help: 'ms a closed connection may resume in, keeping its calls and rooms; then its peers get session-terminate gone and left' },
+  { key: 'ringTimeout', env: 'JSONGLE_RING_TIMEOUT', kind: 'int', min: 100, help: 'ms a call may ring unanswered before the server ends it' },
   { key: 'logLevel', env: 'JSONGLE_LOG_LEVEL', kind: 'level', help: `log level: ${LOG_LEVELS.join(', ')}` },
   { key: 'tokenSecret', env: 'JSONGLE_TOKEN_SECRET', kind: 'string', help: 'HS256 secret (32+ characters) of the identity tokens (JWT) every connection must present; unset with the two below: open mode' },
   { key: 'tokenPublicKey', env: 'JSONGLE_TOKEN_PUBLIC_KEY', kind: 'string', help: 'or: the PEM public key (its text or a file path) of RS256 / ES256 identity tokens' },

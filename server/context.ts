@@ -43,6 +43,8 @@ export interface Client extends Peer {
   /** Closes it with 1008 "token expired" at `until` (ms since the epoch), replacing the deadline set before. */
   expireAt(until: number): void;
   close(code: number, reason: string): void;
+  /** The resume id of its hello answer: a new connection presenting it within the grace takes over (see resume.ts). */
+  resume?: string;
 }
 
 let lastMs = 0;

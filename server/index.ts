@@ -6,7 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { Logger } from '../src/log.ts';
 import { resolveConfig, type ServerConfig } from './config.ts';
 import type { Context } from './context.ts';
-import { dropCalls } from './handlers/calls.ts';
+import { dropCalls, leftCalls } from './handlers/calls.ts';
 import { sendHello } from './handlers/hello.ts';
 import { announce } from './handlers/rooms.ts';
 import { httpHandler, sameToken } from './http.ts';
@@ -16,6 +16,7 @@ import { clientIp, PerIp } from './per-ip.ts';
 import { Buckets } from './rate.ts';
 import { MemoryRegistry, type Registry } from './registry.ts';
 import { startRetention } from './retention.ts';
+import { park, unparkAll } from './resume.ts';
 import { route } from './router.ts';
 import { CLOSE, Connection } from './socket.ts';
 import { SqliteStore } from './store/sqlite.ts';
@@ -143,7 +144,17 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
   async function disconnected(client: Connection) {
     try {
       dropCalls(ctx, client);
-      for (const room of await registry.remove(client)) announce(ctx, room, room.members.values(), client, 'left');
+      // The connection is forgotten at once (what is sent to its user meanwhile is stored for it);
+      // its calls and the `left` of its rooms wait for it to resume within the grace.
+      const sids = registry.callsOf(client);
+      const rooms = await registry.remove(client);
+      const leave = () => {
+        leftCalls(ctx, client, sids);
+        for (const room of rooms) announce(ctx, room, room.members.values(), client, 'left');
+      };
+      // A client that closed on purpose (1000) is not coming back, nor anyone once the server closes.
+      if (closing || client.closeCode === CLOSE.NORMAL) leave();
+      else park(ctx, client, { sids, rooms, leave });
     } catch (e) {
       log.log('error', () => `cleanup of ${client.address} failed: ${(e as Error)?.stack ?? e}`);
     }
@@ -187,6 +198,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
       closing = true;
       clearInterval(heartbeat);
       retention.stop();
+      unparkAll(ctx);
       for (const c of connections) c.close(CLOSE.GOING_AWAY, 'Server shutting down');
       // Give the close handshakes a moment, then cut what is left.
       const deadline = Date.now() + 1000;

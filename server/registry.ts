@@ -38,7 +38,8 @@ export interface CallRecord {
   readonly sid: string;
   readonly initiator: string;
   readonly responder: string;
-  readonly caller: Peer;
+  /** The caller's connection (replaced when the caller resumes on a new one). */
+  caller: Peer;
   /** How the call was addressed: to a user, a 1:1 room, a muc room or one member of a room. */
   readonly via: { kind: 'user' | RoomKind; rid: string };
   /** Connections the propose reached and that still ring (only the winner once answered). */

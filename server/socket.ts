@@ -19,7 +19,7 @@ const DECODE_ERROR: Record<string, number> = {
   [CLIENT_ERROR.INVALID_FIELD]: ERROR_CODE.BAD_PARAMETERS,
   [CLIENT_ERROR.FORBIDDEN_KEY]: ERROR_CODE.BAD_PARAMETERS,
 };
-export const CLOSE = { GOING_AWAY: 1001, POLICY: 1008, TOO_BIG: 1009, TRY_AGAIN: 1013 } as const;
+export const CLOSE = { NORMAL: 1000, GOING_AWAY: 1001, POLICY: 1008, TOO_BIG: 1009, TRY_AGAIN: 1013 } as const;
 const TEXT = { binary: false } as const;
 /**
  * JSON values a frame may hold (see decode()): JSONgle messages hold a few dozen; a 64 KB frame of
@@ -78,6 +78,8 @@ export class Connection implements Client {
   /** Flood-closed: frames still arriving are dropped. */
   #closing = false;
   readonly #helloTimer: ReturnType<typeof setTimeout>;
+  /** The WebSocket close code (1000: the client closed on purpose, it will not resume). */
+  closeCode = 0;
   /** Frames waiting for the end of the socket read being handled (see readEnd, frames.ts). */
   #out: string[] | null = null;
   /** The socket under ws, when frames may be written to it directly (fixed once the handshake is done). */
@@ -108,8 +110,9 @@ export class Connection implements Client {
       ws.terminate();
     }, ctx.config.helloTimeout);
     this.#helloTimer.unref?.();
-    ws.on('close', () => {
+    ws.on('close', (code: number) => {
       this.closed = true;
+      this.closeCode = code;
       clearTimeout(this.#expiry);
       this.#queue = null;
       clearTimeout(this.#helloTimer);

@@ -1,19 +1,22 @@
 // class JSONgle: the whole client API of the spec over any Transport. DOM-free.
 import { EventEmitter } from 'eventemitter3';
-import { Call, DIRECTION, type CallReason } from './call/call.ts';
-import { ENDED, next, type Input } from './call/machine.ts';
+import { Call, DIRECTION } from './call/call.ts';
+import { next, type Input } from './call/machine.ts';
 import { ticketOf, type Ticket } from './call/ticket.ts';
+import {
+  allMedia, END_REASON, endingInput, mutedAfter, receivePropose, transition, type CallDispatcher,
+} from './call/transition.ts';
 import { check, isObject, isString, JsongleError } from './errors.ts';
 import type { JsongleEvents } from './events.ts';
 import { Logger, type LogLevel } from './log.ts';
 import {
-  ackEvent, callMessage, customMessage, eventMessage, iqMessage, metricsMessage, now, textMessage, uuid,
+  ackEvent, customMessage, eventMessage, iqMessage, metricsMessage, now, textMessage, uuid,
 } from './protocol/build.ts';
 import { CLIENT_ERROR, ERROR_CODE, type ClientErrorCode } from './protocol/codes.ts';
 import {
   ACTION, EVENT, INFO, MEDIA, NAMESPACE, isCallAction, isServerWord, type CallAction,
   type AckBody, type CallBody, type CandidateInit, type CustomBody, type ErrorBody, type EventBody, type HelloBody,
-  type IqBody, type JsongleMessage, type Media, type Metrics, type MutedMedia, type SessionDescriptionInit, type TextBody,
+  type IqBody, type JsongleMessage, type Media, type Metrics, type SessionDescriptionInit, type TextBody,
 } from './protocol/messages.ts';
 import { decode, DEFAULT_MAX_MESSAGE_SIZE } from './protocol/parse.ts';
 import { Outbox, SeenIds } from './chat/outbox.ts';
@@ -44,14 +47,18 @@ export interface JsongleConfig {
   tokenProvider?: TokenProvider;
   /** A peer's `composing` counts this long without news (ms, default 30000): `typing` then drops it. */
   typingExpiry?: number;
+  /** An outgoing call nobody answers is retracted (reason `timeout`) after this many ms (default 60000; 0: never). */
+  ringTimeout?: number;
 }
 
 const HELLO = 'session-hello';
 /** At most this many peers are listed as typing (the oldest are dropped first). */
 const TYPING_MAX = 256;
+/** A `session-info` reason the original client sends late, without a candidate; ignored. */
+const INFO_TRANSPORT = 'transport';
 const METRIC_TYPES: Record<string, string> = { mos: 'number', duration: 'number', ua: 'string', route: 'string', error: 'string' };
-/** Every medium of a call, as a mute message names it. */
-const allMedia = (call: Call): MutedMedia => (call.media === MEDIA.AUDIO ? 'audio' : call.media === MEDIA.VIDEO ? 'audio+video' : 'video');
+/** The room of a multi-user room address `rid/uid` (the address itself when it has no member part). */
+const roomOf = (address: string) => (address.includes('/') ? address.slice(0, address.lastIndexOf('/')) : address);
 type OnHandlers = { [K in keyof JsongleEvents as `on${K}`]?: JsongleEvents[K] | null };
 
 export class JSONgle extends EventEmitter<JsongleEvents> {
@@ -86,6 +93,10 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   #refresh: unknown;
   /** The transaction of the last hello request (an answer that waited for a token may be too late). */
   #helloTx = '';
+  #ringTimeout: number;
+  /** What the call transitions (src/call/transition.ts) use of the client. */
+  readonly #calls: CallDispatcher;
+  readonly #pagehide = (e: { persisted?: boolean }) => this.#safely(() => this.#leave(!e?.persisted));
 
   constructor(cfg: JsongleConfig) {
     super();
@@ -125,6 +136,21 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
         why.code === undefined ? CLIENT_ERROR.REQUEST_TIMEOUT : CLIENT_ERROR.SESSION_ERROR, why.details, { id: m.id, errorCode: why.code }))),
       ackTimeout: messageTimeout,
     });
+    this.#ringTimeout = cfg.ringTimeout ?? 60_000;
+    check(Number.isFinite(this.#ringTimeout) && this.#ringTimeout >= 0, 'cfg.ringTimeout', 'a number of ms ≥ 0');
+    const self = this;
+    this.#calls = {
+      get id() { return self.#id; },
+      get metrics() { return self.#metrics; },
+      send: (m) => this.#send(m),
+      emit: (event, ...args) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args),
+      fail: (code, message, detail) => this.#fail(code, message, detail),
+      safely: (work) => this.#safely(work),
+      begin: (call) => this.#begin(call),
+      superseded: new Set(),
+    };
+    // A page closed or reloaded ends its call at once rather than leaving the peer on frozen media.
+    (globalThis as { addEventListener?: (type: string, fn: (e: any) => void) => void }).addEventListener?.('pagehide', this.#pagehide);
     this.#transport.receive({
       message: (data) => this.#receive(data),
       state: (state) => {
@@ -175,15 +201,20 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
 
   // ---- calls -------------------------------------------------------------------------------
 
-  /** Calls `to` (a user id or a room id); the call starts in state `new`. */
-  call(to: string, media: Media = MEDIA.AUDIO): Call {
+  /**
+   * Calls `to` (a user id or a room id); the call starts in state `new`. `options.ringTimeout`
+   * (ms) overrides the client's for this call.
+   */
+  call(to: string, media: Media = MEDIA.AUDIO, options: { ringTimeout?: number } = {}): Call {
     check(isString(to), 'to', 'a non-empty string');
     check(Object.values(MEDIA).includes(media as any), 'media', "'audio', 'video' or 'video-only'");
+    const ringTimeout = options.ringTimeout ?? this.#ringTimeout;
+    check(Number.isFinite(ringTimeout) && ringTimeout >= 0, 'options.ringTimeout', 'a number of ms ≥ 0');
     if (this.currentCall) throw new JsongleError('invalid-state', `A call is already in progress (${this.currentCall.id})`);
     const call = new Call(uuid(), this.#id, to, media, DIRECTION.OUTGOING, to);
     call.times.initiated = now();
     this.#begin(call);
-    this.#transition(call, '>session-propose', { initiated: call.times.initiated, media });
+    transition(this.#calls, call, '>session-propose', { description: { initiated: call.times.initiated, media }, ringTimeout });
     return call;
   }
 
@@ -192,19 +223,20 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     this.#local('>session-proceed', 'proceed()', { proceeded: now() });
   }
 
-  /** Declines the ringing incoming call. */
-  decline() {
-    this.#local('>session-decline', 'decline()', { ended: now() });
+  /** Declines the ringing incoming call; `reason` says why on the wire (e.g. `busy`, `media-error`). */
+  decline(reason = '') {
+    check(typeof reason === 'string' && reason.length <= 64, 'reason', 'a string of ≤ 64 characters');
+    this.#local('>session-decline', 'decline()', { ended: now() }, undefined, reason);
   }
 
-  /** Ends the call: retract (caller, before active), decline (callee, ringing) or terminate. */
-  end() {
+  /** Ends the call: retract (caller, before active), decline (callee, ringing) or terminate; `reason` goes on the wire. */
+  end(reason = '') {
+    check(typeof reason === 'string' && reason.length <= 64, 'reason', 'a string of ≤ 64 characters');
     const call = this.#need('end()');
-    const input: Input = call.outgoing && !call.active ? '>session-retract' : call.state === 'ringing' ? '>session-decline' : '>session-terminate';
-    this.#local(input, 'end()', { ended: now() });
+    this.#local(endingInput(call), 'end()', { ended: now() }, undefined, reason);
   }
 
-  /** Mutes every medium of the call (`audio`, `video` or `audio+video` on the wire). */
+  /** Mutes every medium of the call (on the wire, `media` says what remains muted: `audio`, `video` or `audio+video`). */
   mute() { this.#mute(true); }
   muteAudio() { this.#mute(true, 'audio'); }
   muteVideo() { this.#mute(true, 'video'); }
@@ -326,6 +358,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   close() {
     this.#outbox.clear();
     clearTimeout(this.#refresh);
+    (globalThis as { removeEventListener?: (type: string, fn: (e: any) => void) => void }).removeEventListener?.('pagehide', this.#pagehide);
     this.#pending.rejectAll(() => new JsongleError('transport', 'The client was closed'));
     this.#transport.close();
   }
@@ -381,29 +414,24 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   #onCall(m: JsongleMessage<CallBody>) {
     const j = m.jsongle;
     if (j.action === ACTION.PROPOSE) {
-      const current = this.currentCall;
-      if (current) {
-        if (current.id === j.sid) return this.#fail(CLIENT_ERROR.UNEXPECTED_STATE, `Duplicate session-propose for call ${j.sid}`, { id: m.id, from: m.from });
-        // Busy: refuse the newcomer, leave the current call alone.
-        this.#send(callMessage(this.#id, m.from, { id: j.sid, caller: j.initiator, callee: j.responder }, ACTION.DECLINE, { ended: now() }, 'busy'));
-        return;
-      }
-      const call = new Call(j.sid, j.initiator, j.responder, j.description.media as Media, DIRECTION.INCOMING, m.from);
-      call.times.initiated = typeof j.description.initiated === 'string' ? j.description.initiated : now();
-      this.#begin(call);
-      // The callee acknowledges the propose by ringing at once.
-      this.#transition(call, '<session-propose', undefined, m);
-      this.#send(callMessage(this.#id, call.peer, call, ACTION.INFO, { rang: call.times.rang! }, INFO.RINGING));
-      return;
+      return receivePropose(this.#calls, this.currentCall, m, () => {
+        const call = new Call(j.sid, j.initiator, j.responder, j.description.media as Media, DIRECTION.INCOMING, m.from);
+        call.times.initiated = typeof j.description.initiated === 'string' ? j.description.initiated : now();
+        return call;
+      });
     }
+    // The original client may send a late `session-info` `transport` (no candidate): nothing to do.
+    if (j.action === ACTION.INFO && j.reason === INFO_TRANSPORT) return;
     const call = this.#call;
     if (!call || call.id !== j.sid) {
+      // Late messages of a call that lost a glare (its trying, the retract of the one never taken).
+      if (this.#calls.superseded.has(j.sid)) return;
       return this.#fail(CLIENT_ERROR.UNKNOWN_CALL, `${j.action} for unknown call ${j.sid}`, { id: m.id, from: m.from, sid: j.sid });
     }
     if (!this.#fromPeer(call, m)) {
       return this.#fail(CLIENT_ERROR.WRONG_SENDER, `${j.action} for call ${j.sid} from ${m.from}, not from its peer ${this.#peerFrom || call.peer}`, { id: m.id, from: m.from, sid: j.sid });
     }
-    this.#transition(call, `<${j.action}${j.action === ACTION.INFO ? `/${j.reason}` : ''}` as Input, undefined, m);
+    transition(this.#calls, call, `<${j.action}${j.action === ACTION.INFO ? `/${j.reason}` : ''}` as Input, { m });
   }
 
   #onMessage(m: JsongleMessage<TextBody | CustomBody>) {
@@ -415,7 +443,9 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
         description: { state: 'active', updated: now() } }, m.from, m.id);
     }
     // Always acknowledged (the server keeps it pending until then), delivered to the application once.
-    this.#send(ackEvent(this.#id, m.from, muc, m.id, 'received'));
+    // In a multi-user room `from` is `rid/uid`; receipts go to the room id, the only address the
+    // reference server routes (uids never contain '/', room ids may).
+    this.#send(ackEvent(this.#id, muc ? roomOf(m.from) : m.from, muc, m.id, 'received'));
     if (!this.#seen.add(`${m.from}\n${m.id}`)) return;
     if (j.action === ACTION.TEXT) this.emit('messagereceived', j, m.from, m.id);
     else this.emit('datareceived', j, m.from, m.id);
@@ -521,7 +551,9 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     }
     const uid = this.#user?.uid ?? claimsOf(token).sub;
     if (!isString(uid, 256)) return this.#fail(CLIENT_ERROR.INVALID_ARGUMENT, "No uid for the hello answer: set 'user', or give a token with a 'sub'");
-    this.answer(to, HELLO, { ...this.#user, uid, ...(token ? { token } : {}) }, transaction).then(() => this.#schedule(), () => {});
+    // `resume`: the same client coming back (the server keeps its calls and rooms for a grace period).
+    const resume = this.#transport.resumeId;
+    this.answer(to, HELLO, { ...this.#user, uid, ...(token ? { token } : {}), ...(resume ? { resume } : {}) }, transaction).then(() => this.#schedule(), () => {});
   }
 
   /** The provider's next token; rejects with an `unauthorized` error saying what went wrong. */
@@ -561,110 +593,26 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     }
   }
 
-  // ---- the one place call state changes ------------------------------------------------------
-
-  /**
-   * Applies `input` to `call` if the table allows it: updates the call, sends the message for a
-   * local input, then emits `callstatechanged` and the input's own event. Returns false (and emits
-   * `unexpected-state`) when the table refuses a received message.
-   */
-  #transition(call: Call, input: Input, description?: CallBody['description'], m?: JsongleMessage<CallBody>, payload?: any): boolean {
-    const to = next(call, input);
-    if (to === undefined) {
-      this.#fail(CLIENT_ERROR.UNEXPECTED_STATE, `${m?.jsongle.action} (${input}) is not allowed in state '${call.state}'`, { id: m?.id, from: m?.from, sid: call.id });
-      return false;
-    }
-    const local = input[0] === '>';
-    const at = now();
-    const t = call.times;
-    const d = m?.jsongle.description;
-    const previous = call.state;
-    const before = call.reason;
-    let reason: CallReason = call.reason;
-    let emit: (() => void) | undefined;
-    const what = input.slice(1);
-    switch (what) {
-      case 'session-propose': if (!local) t.rang = at; break;
-      case 'session-info/trying': t.tried = at; break;
-      case 'session-info/ringing': t.rang = at; break;
-      case 'session-proceed':
-        t.proceeded = at;
-        if (!local) emit = () => this.emit('offerneeded', call);
-        break;
-      case 'session-initiate':
-      case 'session-accept': {
-        const offer = what === 'session-initiate';
-        const sdp = local ? payload : offer ? d!.offer! : d!.answer!;
-        if (offer) t.offering = at;
-        else t.offered = at;
-        if (local) call.localOffer = sdp;
-        else {
-          call.remoteOffer = sdp;
-          emit = () => this.emit('offerreceived', sdp, call);
-        }
-        break;
-      }
-      case 'transport-info': {
-        t.establishing ??= at;
-        if (local) call.localCandidates.push(payload);
-        else {
-          const c = d!.candidate!;
-          call.remoteCandidates.push(c);
-          emit = () => this.emit('candidatereceived', c, call);
-        }
-        break;
-      }
-      case 'session-info/active':
-        t.active ??= at;
-        if (local) call.activeLocal = true;
-        else call.activeRemote = true;
-        break;
-      case 'session-info/mute':
-      case 'session-info/unmute': {
-        const media = (local ? payload : d?.media ?? allMedia(call)) as MutedMedia;
-        const muted = what === 'session-info/mute';
-        const state = local ? call.localMuted : call.remoteMuted;
-        if (media !== 'video') state.audio = muted;
-        if (media !== 'audio') state.video = muted;
-        const name = `${local ? 'local' : ''}call${muted ? 'muted' : 'unmuted'}` as 'callmuted';
-        emit = () => this.emit(name, call, media);
-        break;
-      }
-      default: // the ending messages
-        t.ended = at;
-        call.endedBy = what === 'session-info/unreachable' ? 'server' : local ? 'local' : 'remote';
-        call.cause = local ? '' : m!.jsongle.reason ?? '';
-        reason = ENDED[what];
-        emit = () => {
-          this.emit('callended', local, call);
-          this.emit('ticket', ticketOf(call, this.#metrics));
-        };
-    }
-    if (to === 'offering') {
-      const answered = !!t.offered;
-      reason = !answered ? 'have-offer' : call.localCandidates.length && call.remoteCandidates.length ? 'have-both' : 'have-answer';
-    } else if (to === 'active') {
-      reason = call.activeLocal && call.activeRemote ? 'is-active-both-side' : call.activeLocal ? 'is-active-local' : 'is-active-remote';
-    }
-    if (local && description) this.#sendCall(call, input, description);
-    call._enter(to, reason);
-    if (to !== previous || reason !== before) this.emit('callstatechanged', call, { state: to, previous, reason });
-    emit?.();
-    return true;
-  }
-
-  #sendCall(call: Call, input: Input, description: CallBody['description']) {
-    const [action, reason = ''] = input.slice(1).split('/');
-    this.#send(callMessage(this.#id, call.peer, call, action as CallAction, description, reason));
-  }
+  // ---- local call actions (their effects are in src/call/transition.ts) ---------------------
 
   /** A local call action: refused with `invalid-state` (thrown) when the table does not allow it now. */
-  #local(input: Input, what: string, description: Record<string, unknown>, payload?: unknown) {
+  #local(input: Input, what: string, description: Record<string, unknown>, payload?: unknown, reason?: string) {
     const call = this.#need(what);
     if (next(call, input) === undefined) {
       throw new JsongleError('invalid-state', `${what} is not allowed: the ${call.direction} call is '${call.state}'`);
     }
-    this.#transition(call, input, description, undefined, payload);
+    transition(this.#calls, call, input, { description, payload, reason });
+  }
+
+  /**
+   * The page goes away: its call ends now (the callee of a ringing call leaves it to the server, as
+   * another device may answer). A page unloaded for good also closes the transport: the server then
+   * knows it is not coming back and tells its rooms at once, without the resume grace.
+   */
+  #leave(unloading: boolean) {
+    const call = this.currentCall;
+    if (call && (call.outgoing || call.state !== 'ringing')) this.end(END_REASON.GONE);
+    if (unloading) this.close();
   }
 
   #mute(muted: boolean, only?: 'audio' | 'video') {
@@ -672,7 +620,8 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     const call = this.#need(what);
     const all = allMedia(call);
     if (only && !all.includes(only)) throw new JsongleError('invalid-state', `${what}: the ${call.media} call has no ${only}`);
-    const media = only ?? all;
+    // On the wire, `media` is what remains muted after the change (the original client's meaning).
+    const media = mutedAfter(call, muted, only);
     this.#local(muted ? '>session-info/mute' : '>session-info/unmute', what,
       muted ? { muted: now(), media } : { unmuted: now(), media }, media);
   }

@@ -5,7 +5,7 @@ import type { Ticket } from '../../src/call/ticket.ts';
 import type { JSONgle } from '../../src/client.ts';
 import { JsongleError } from '../../src/errors.ts';
 import type { CallStateChange } from '../../src/events.ts';
-import type { MediaConstraintsOptions } from '../../src/media/devices.ts';
+import { kindsFor, openDevices, type MediaConstraintsOptions } from '../../src/media/devices.ts';
 import { MediaSession, type MediaSessionOptions, type MediaSummary } from '../../src/media/peer.ts';
 import {
   JsongleCallChangeEvent, JsongleCallEndEvent, JsongleErrorEvent, JsongleIncomingCallEvent, JsongleMuteChangeEvent,
@@ -33,12 +33,16 @@ let placing: JsongleCall | null = null;
  *
  * It takes the calls of its client (from its `client` property, `connection="id"`, or the nearest
  * `<jsongle-connection>`): the outgoing ones as soon as they are placed, the incoming ones when they
- * ring unless the page cancels `jsongle-incoming-call`. Camera and microphone open at once, so
- * media is ready when the callee answers. Removing the element ends its call.
+ * ring unless the page cancels `jsongle-incoming-call`. `call()` opens the camera and microphone
+ * before anyone is rung (refused: nothing is proposed, and the element says which device and why);
+ * an incoming call rings without touching them, and opens them when it is answered (camera refused:
+ * the call goes on with audio only and the peer is told; microphone refused: it is declined with
+ * reason `media-error`). Removing the element ends its call.
  *
  * @attr to - Who `call()` calls by default (a user id or a room id).
  * @attr media - `audio` (default) or `video`: the media of calls placed with `call()`.
  * @attr auto-answer - Answers incoming calls by itself (kiosks, tests).
+ * @attr ring-timeout - Seconds an outgoing call may ring unanswered before it is retracted (reason `timeout`); default: the client's `ringTimeout` (60 s).
  * @attr without-controls - Hides the built-in buttons (the `controls` slot stays).
  * @attr connection - The id of the `<jsongle-connection>` to use, when it is not an ancestor.
  * @attr ice-servers - STUN/TURN servers as JSON: `[{"urls":"turn:turn.example.com","username":"u","credential":"p"}]`.
@@ -146,6 +150,7 @@ export class JsongleCall extends JsongleElement {
   @property({ reflect: true }) to = '';
   @property({ reflect: true }) media: 'audio' | 'video' = 'audio';
   @property({ attribute: 'auto-answer', type: Boolean, reflect: true }) autoAnswer = false;
+  @property({ attribute: 'ring-timeout', type: Number }) ringTimeout = 0;
   @property({ attribute: 'without-controls', type: Boolean, reflect: true }) withoutControls = false;
   @property({ reflect: true }) connection = '';
   @property({ attribute: 'ice-servers', type: Array }) iceServers: RTCIceServer[] = [];
@@ -175,6 +180,10 @@ export class JsongleCall extends JsongleElement {
   #hadFocus = false;
   /** Move focus to Accept once rendered (a call just started ringing here). */
   #focusAccept = false;
+  /** The devices call() opened, handed to the media session of the call it places. */
+  #stream: MediaStream | null = null;
+  /** Errors already reported as `jsongle-error` (a button's action rejecting with one is not reported twice). */
+  readonly #reported = new WeakSet<object>();
 
   constructor() {
     super();
@@ -200,22 +209,45 @@ export class JsongleCall extends JsongleElement {
   get ticket(): Ticket | null {
     if (this.#ticket) return this.#ticket;
     const live = this.#clients.client?.ticket;
-    return live && this.#call && live.id === this.#call.id ? live : null;
+    return live && this.#call && live.sid === this.#call.id ? live : null;
   }
 
   // ---- methods -------------------------------------------------------------------------------
 
-  /** Calls `to` (default: the `to` attribute) with `media` (default: the `media` attribute). */
-  call(to: string = this.to, media: 'audio' | 'video' = this.media): Call {
+  /**
+   * Calls `to` (default: the `to` attribute) with `media` (default: the `media` attribute). The
+   * camera and microphone open first, so the permission prompt comes before anyone is rung; when
+   * they fail nothing is proposed, the element says which device and why, and the promise rejects.
+   * Resolves with the Call once proposed.
+   */
+  call(to: string = this.to, media: 'audio' | 'video' = this.media): Promise<Call> {
     const client = this.#requireClient();
     if (!to) throw new JsongleError('invalid-argument', "Invalid argument 'to': nobody to call (set the `to` attribute or pass it)", { argument: 'to' });
+    if (client.currentCall) throw new JsongleError('invalid-state', `A call is already in progress (${client.currentCall.id})`);
+    return this.#place(client, to, media);
+  }
+
+  async #place(client: JSONgle, to: string, media: 'audio' | 'video'): Promise<Call> {
+    this.#error = null;
+    let stream: MediaStream;
+    try {
+      stream = await openDevices(kindsFor(media), this.#mediaOptions().constraints);
+    } catch (e) {
+      this.#fail(e);
+      throw e;
+    }
     // The client's `call` event (emitted inside client.call()) makes this element take it; the
     // other <jsongle-call> elements of the same client leave a call another element placed.
     placing = this;
+    this.#stream = stream;
     try {
-      return client.call(to, media);
+      return client.call(to, media, this.ringTimeout > 0 ? { ringTimeout: this.ringTimeout * 1000 } : {});
+    } catch (e) {
+      stream.getTracks().forEach((t) => t.stop());
+      throw e;
     } finally {
       placing = null;
+      this.#stream = null;
     }
   }
 
@@ -228,7 +260,7 @@ export class JsongleCall extends JsongleElement {
     this.#answering = true;
     this.requestUpdate();
     try {
-      await this.#session?.ready;
+      await this.#session?.open();
     } catch {
       return; // the media session has declined the call and said why
     } finally {
@@ -357,7 +389,7 @@ export class JsongleCall extends JsongleElement {
     this.#ticket = null;
     this.#error = null;
     this.#activeSince = 0;
-    const session = MediaSession.attach(client, call, this.#mediaOptions());
+    const session = MediaSession.attach(client, call, { ...this.#mediaOptions(), stream: this.#stream ?? undefined });
     this.#session = session;
     const update = () => this.requestUpdate();
     session.on('localstream', update);
@@ -406,7 +438,7 @@ export class JsongleCall extends JsongleElement {
 
   #closed(call: Call, summary: MediaSummary) {
     if (call !== this.#call) return;
-    this.#ticket = summary.ticket ?? (this.#clients.client?.ticket?.id === call.id ? this.#clients.client.ticket : null);
+    this.#ticket = summary.ticket ?? (this.#clients.client?.ticket?.sid === call.id ? this.#clients.client.ticket : null);
     this.#session = null;
     if (this.#state !== 'ended') this.#setState('ended', call.reason);
     this.setCustomState('audio-muted', false);
@@ -428,6 +460,10 @@ export class JsongleCall extends JsongleElement {
   }
 
   #fail(error: unknown) {
+    if (typeof error === 'object' && error !== null) {
+      if (this.#reported.has(error)) return;
+      this.#reported.add(error);
+    }
     this.#error = error instanceof JsongleError ? error : new JsongleError('invalid-state', String((error as Error)?.message ?? error));
     this.requestUpdate();
     this.fire(new JsongleErrorEvent({ error: this.#error }));
@@ -544,9 +580,26 @@ export class JsongleCall extends JsongleElement {
   #endedText(): string {
     const call = this.#call;
     const reason = call?.reason;
-    if (call?.cause === 'answered-elsewhere') return this.t('call.ended.answered-elsewhere');
+    const name = this.#peerName();
+    const side = call?.outgoing ? 'outgoing' : 'incoming';
+    switch (call?.cause) {
+      case 'answered-elsewhere':
+      case 'glare':
+      case 'connectivity-error':
+        return this.t(`call.ended.${call.cause}`, { name });
+      case 'busy': return this.t('call.ended.busy', { name });
+      case 'timeout':
+      case 'media-error':
+        return this.t(`call.ended.${call.cause}.${side}`, { name });
+      // The peer's page or connection went away (this side's own `gone` is not news to it):
+      // it left the call, or, before the call was answered, the callee missed it.
+      case 'gone':
+        if (call.endedBy === 'local') break;
+        if (call.times.active) return this.t('call.ended.gone', { name });
+        if (!call.outgoing) return this.t('call.ended.timeout.incoming', { name });
+    }
     return reason === 'declined' || reason === 'retracted' || reason === 'terminated' || reason === 'unreachable'
-      ? this.t(`call.ended.${reason}`, { name: this.#peerName() }) : this.t('call.ended');
+      ? this.t(`call.ended.${reason}`, { name }) : this.t('call.ended');
   }
 
   /** The state in a few words beside the name (the timer once connected). */

@@ -445,6 +445,8 @@ export class JsongleChat extends JsongleElement {
         return this.t(ticket.media === 'audio' ? 'chat.call.answered.audio' : 'chat.call.answered.video', { name, duration: formatDuration(ticket.duration) });
       case 'declined':
         return this.t(ticket.direction === 'incoming' ? 'chat.call.declined.incoming' : 'chat.call.declined.outgoing', { name });
+      case 'media-error':
+        return this.t(`chat.call.media-error.${ticket.direction}`, { name });
       default:
         return this.t(`chat.call.${outcome}` as TranslationKey, { name });
     }

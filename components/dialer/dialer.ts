@@ -174,10 +174,11 @@ export class JsongleDialer extends JsongleElement {
 
   /**
    * Calls the user id or room typed, with `media`: fires `jsongle-dial`, then places the call through
-   * the `<jsongle-call>`. Returns the Call, or null when the input is invalid, the event was
-   * cancelled, or no call element could place it (the element then says why).
+   * the `<jsongle-call>` (which opens the camera and microphone first). Resolves with the Call, or
+   * null when the input is invalid, the event was cancelled, or no call element could place it (the
+   * element then says why).
    */
-  dial(media: 'audio' | 'video' = 'audio'): Call | null {
+  async dial(media: 'audio' | 'video' = 'audio'): Promise<Call | null> {
     if (media !== 'audio' && media !== 'video') {
       throw new JsongleError('invalid-argument', "Invalid argument 'media': expected 'audio' or 'video'", { argument: 'media' });
     }
@@ -195,7 +196,7 @@ export class JsongleDialer extends JsongleElement {
       return null;
     }
     try {
-      const call = target.call(to, media);
+      const call = await target.call(to, media);
       this.#showError('');
       return call;
     } catch (e) {
@@ -317,15 +318,15 @@ export class JsongleDialer extends JsongleElement {
 
   #record(ticket: Ticket) {
     const key = this.#key();
-    if (!this.withHistory || !key || !ticket?.id) return;
+    if (!this.withHistory || !key || !ticket?.sid || ticket.endedReason === 'glare') return;
     const entry: HistoryEntry = {
-      id: ticket.id,
+      id: ticket.sid,
       peer: peerOf(ticket),
       direction: ticket.direction,
       media: ticket.media,
       outcome: callOutcome(ticket),
       duration: Math.max(0, Math.round(ticket.duration || 0)),
-      at: ticket.ended ?? ticket.initiated ?? new Date().toISOString(),
+      at: ticket.endedAt ?? ticket.initiatedAt ?? new Date().toISOString(),
     };
     const list = [entry, ...this.#readHistory().filter((e) => e.id !== entry.id)].slice(0, HISTORY_MAX);
     try {

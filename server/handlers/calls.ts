@@ -13,6 +13,12 @@ import { missedCall } from './missed.ts';
 import { stamp } from './relay.ts';
 
 export const ANSWERED_ELSEWHERE = 'answered-elsewhere';
+/** The reason of the terminate a party gets when the other's connection closed and did not come back. */
+export const GONE = 'gone';
+/** The reason of the retract of the call that lost a glare (both called each other). */
+const GLARE = 'glare';
+/** The reason of the retract ringing devices get when the server ends an unanswered call. */
+export const TIMEOUT = 'timeout';
 /** `session-info` reasons only the server may send. */
 const SERVER_INFO = new Set<string>([INFO.TRYING, INFO.UNREACHABLE]);
 const ENDING = new Set<string>([ACTION.RETRACT, ACTION.DECLINE, ACTION.TERMINATE]);
@@ -49,10 +55,12 @@ export function routeCall(ctx: Context, client: Client, m: JsongleMessage<CallBo
   stamp(m);
   send(ctx, m, fromFor(route, client), route.peers);
   if (j.action !== ACTION.PROPOSE) return;
-  ctx.registry.openCall({
+  const opened: CallRecord = {
     sid: j.sid, initiator: j.initiator, responder: j.responder, caller: client,
     via: { kind: route.kind, rid: route.rid }, targets: new Set(route.peers), rang: false,
-  });
+  };
+  ctx.registry.openCall(opened);
+  ringTimer(ctx, opened);
   fromServer(ctx, client, callMessage(ctx.sn, client.address, ref(j), ACTION.INFO, { tried: isoNow() }, INFO.TRYING).jsongle);
 }
 
@@ -63,8 +71,9 @@ function inCall(ctx: Context, client: Client, m: JsongleMessage<CallBody>, r: Ca
     stamp(m);
     send(ctx, m, fromFor(r.via, client), r.answered ? [r.answered] : r.targets);
     if (ENDING.has(j.action)) {
-      if (!r.answered) missed(ctx, r, j.action);
-      ctx.registry.endCall(r.sid);
+      // The call that lost a glare was never missed: the other one is the call.
+      if (!r.answered && j.reason !== GLARE) missed(ctx, r, j.action);
+      endCall(ctx, r);
     }
     return;
   }
@@ -87,7 +96,28 @@ function inCall(ctx: Context, client: Client, m: JsongleMessage<CallBody>, r: Ca
   }
   stamp(m);
   send(ctx, m, fromFor(r.via, client), [r.caller]);
-  if (ENDING.has(j.action)) ctx.registry.endCall(r.sid);
+  if (ENDING.has(j.action)) endCall(ctx, r);
+}
+
+const ringTimers = new WeakMap<CallRecord, ReturnType<typeof setTimeout>>();
+
+/** Ends a call nobody answers within `ringTimeout`, so that no record lives forever. */
+function ringTimer(ctx: Context, r: CallRecord) {
+  const timer = setTimeout(() => {
+    if (ctx.registry.call(r.sid) !== r || r.answered) return;
+    missed(ctx, r, TIMEOUT);
+    endCall(ctx, r);
+    const from = fromFor(r.via, r.caller);
+    for (const peer of r.targets) deliver(ctx, peer, callMessage(from, peer.uid, ref(r), ACTION.RETRACT, { ended: isoNow() }, TIMEOUT));
+    unreachable(ctx, r.caller as Client, r as unknown as CallBody);
+  }, ctx.config.ringTimeout);
+  timer.unref();
+  ringTimers.set(r, timer);
+}
+
+function endCall(ctx: Context, r: CallRecord) {
+  clearTimeout(ringTimers.get(r));
+  ctx.registry.endCall(r.sid);
 }
 
 /** A call to a user ended before anyone answered: the callee has missed it. */
@@ -100,6 +130,7 @@ function missed(ctx: Context, r: CallRecord, reason: string) {
 /** `winner` proceeded or declined first: the other ringing connections are told to stop. */
 function answer(ctx: Context, r: CallRecord, winner: Client) {
   r.answered = winner;
+  clearTimeout(ringTimers.get(r));
   const from = fromFor(r.via, r.caller);
   for (const peer of [...r.targets]) {
     if (peer === winner) continue;
@@ -110,25 +141,36 @@ function answer(ctx: Context, r: CallRecord, winner: Client) {
 }
 
 /**
- * A connection closed: it leaves the calls it was in. When the last ringing device of an unanswered
- * call goes, the caller hears `unreachable`. An answered call is only forgotten: its media flows
- * peer to peer and the parties may reconnect and go on (messages are then addressed by `to`).
+ * A connection closed: it stops ringing at once; when the last ringing device of an unanswered
+ * call goes, the caller hears `unreachable`. The calls it placed or answered wait for it to resume
+ * (see ../resume.ts) until leftCalls().
  */
 export function dropCalls(ctx: Context, client: Client) {
   for (const sid of ctx.registry.callsOf(client)) {
     const r = ctx.registry.call(sid);
-    if (!r) continue;
-    if (client === r.caller || client === r.answered) {
-      if (!r.answered) missed(ctx, r, 'gone');
-      ctx.registry.endCall(sid);
-      continue;
-    }
+    if (!r || client === r.caller || client === r.answered) continue;
     ctx.registry.untarget(sid, client);
     if (!r.answered && r.targets.size === 0) {
       missed(ctx, r, INFO.UNREACHABLE);
-      ctx.registry.endCall(sid);
-      const caller = r.caller as Client;
-      unreachable(ctx, caller, { sid, initiator: r.initiator, responder: r.responder } as CallBody);
+      endCall(ctx, r);
+      unreachable(ctx, r.caller as Client, r as unknown as CallBody);
     }
+  }
+}
+
+/** The connection is gone for good: the other party of each of its calls `sids` gets `session-terminate` `gone`. */
+export function leftCalls(ctx: Context, client: Client, sids: readonly string[]) {
+  for (const sid of sids) {
+    const r = ctx.registry.call(sid);
+    if (!r) continue;
+    if (client !== r.caller && client !== r.answered) {
+      ctx.registry.untarget(sid, client);
+      continue;
+    }
+    if (!r.answered) missed(ctx, r, GONE);
+    endCall(ctx, r);
+    const others = client === r.caller ? (r.answered ? [r.answered] : [...r.targets]) : [r.caller];
+    const from = fromFor(r.via, client);
+    for (const peer of others) deliver(ctx, peer, callMessage(from, peer.uid, ref(r), ACTION.TERMINATE, { ended: isoNow() }, GONE));
   }
 }

@@ -6,6 +6,7 @@ import { ERROR_CODE } from '../../src/protocol/codes.ts';
 import { ACTION, type IqBody, type JsongleMessage } from '../../src/protocol/messages.ts';
 import { VERSION } from '../../src/version.ts';
 import { sendError, type Client, type Context } from '../context.ts';
+import { resumeSession } from '../resume.ts';
 import { deliverPending } from './messages.ts';
 import { CLOSE } from '../socket.ts';
 
@@ -42,7 +43,7 @@ const UNAUTHORIZED: [number, string] = [CLOSE.POLICY, 'unauthorized'];
 
 export async function onHelloAnswer(ctx: Context, client: Client, m: JsongleMessage<IqBody>) {
   const { transaction, description } = m.jsongle;
-  const d = (description ?? {}) as { uid?: unknown; dn?: unknown; token?: unknown };
+  const d = (description ?? {}) as { uid?: unknown; dn?: unknown; token?: unknown; resume?: unknown };
   const early = client.registered ? 'Already registered on this connection'
     : transaction !== client.hello ? `Unknown hello transaction ${transaction.slice(0, 64)}` : '';
   if (early) return refuseHello(ctx, client, m, ERROR_CODE.BAD_PARAMETERS, early);
@@ -69,6 +70,7 @@ export async function onHelloAnswer(ctx: Context, client: Client, m: JsongleMess
   client.uid = uid as string;
   client.dn = (dn as string | undefined) ?? '';
   await ctx.registry.add(client);
+  await resumeSession(ctx, client, d.resume);
   client.registered = true;
   client.hello = ''; // answered: nothing to keep per connection
   if (grant) {

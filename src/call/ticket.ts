@@ -1,40 +1,67 @@
-// The call ticket: every timestamp of the call and its outcome, emitted when the call ends.
+// The call ticket: every timestamp of the call and its outcome, emitted when the call ends. The
+// names are the original JSONgle client's (apps written for it read them); ours sit beside them.
 import type { Metrics } from '../protocol/messages.ts';
-import type { Call, CallTimes } from './call.ts';
+import type { Call } from './call.ts';
 
-export interface Ticket extends CallTimes {
-  id: string;
-  caller: string;
-  callee: string;
-  media: string;
+export interface Ticket {
+  sid: string;
+  initiator: string;
+  responder: string;
   direction: 'incoming' | 'outgoing';
-  /** Where the call's messages went: the callee (or room) called, or the `from` of the propose received. */
-  peer: string;
+  media: string;
   /** The call state when the ticket was taken (`ended` once the call is over). */
   state: string;
+  /** When each step happened on this side (ISO-8601). */
+  initiatedAt?: string;
+  triedAt?: string;
+  rangAt?: string;
+  proceededAt?: string;
+  offeringAt?: string;
+  offeredAt?: string;
+  establishingAt?: string;
+  activeAt?: string;
+  endedAt?: string;
+  /**
+   * Why it ended: the ending message's reason when it gave one (`busy`, `timeout`, `glare`, `gone`,
+   * `media-error`, `answered-elsewhere`, `connectivity-error`), else the outcome; `""` before.
+   */
+  endedReason: string;
+  // ---- ours ----
+  /** Where the call's messages went: the callee (or room) called, or the `from` of the propose received. Show this as the other party. */
+  peer: string;
   /** `retracted`, `declined`, `terminated` or `unreachable` once ended, `""` before. */
   outcome: string;
   endedBy: 'local' | 'remote' | 'server' | null;
-  /** The wire reason of the ending message, e.g. `busy` or `answered-elsewhere`. */
-  cause: string;
   /** Seconds from active to ended (0 when the call never became active). */
   duration: number;
   /** Figures reported with reportMetrics() for this call (route, mos, error…). */
   metrics: Metrics;
 }
 
-export const ticketOf = (call: Call, metrics: Metrics = {}): Ticket => ({
-  id: call.id,
-  caller: call.caller,
-  callee: call.callee,
-  media: call.media,
-  direction: call.direction,
-  peer: call.peer,
-  state: call.state,
-  outcome: call.ended ? call.reason : '',
-  endedBy: call.endedBy,
-  cause: call.cause,
-  ...call.times,
-  duration: call.times.active && call.times.ended ? (Date.parse(call.times.ended) - Date.parse(call.times.active)) / 1000 : 0,
-  metrics: { ...metrics },
-});
+export const ticketOf = (call: Call, metrics: Metrics = {}): Ticket => {
+  const t = call.times;
+  const outcome = call.ended ? call.reason : '';
+  return {
+    sid: call.id,
+    initiator: call.caller,
+    responder: call.callee,
+    direction: call.direction,
+    media: call.media,
+    state: call.state,
+    initiatedAt: t.initiated,
+    triedAt: t.tried,
+    rangAt: t.rang,
+    proceededAt: t.proceeded,
+    offeringAt: t.offering,
+    offeredAt: t.offered,
+    establishingAt: t.establishing,
+    activeAt: t.active,
+    endedAt: t.ended,
+    endedReason: call.cause || outcome,
+    peer: call.peer,
+    outcome,
+    endedBy: call.endedBy,
+    duration: t.active && t.ended ? (Date.parse(t.ended) - Date.parse(t.active)) / 1000 : 0,
+    metrics: { ...metrics },
+  };
+};

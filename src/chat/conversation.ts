@@ -300,9 +300,11 @@ export class Conversation {
 
   /** The ticket of a finished call with this conversation's peer: a line with its outcome (once per call). */
   addCall(ticket: Ticket): boolean {
-    if (this.#calls.has(ticket.id)) return false; // shown, or known from the server's missed-call event
-    this.#calls.add(ticket.id);
-    this.#push({ kind: 'call', id: `call-${ticket.id}`, at: isDate(ticket.ended) ? ticket.ended : this.#now(), ticket });
+    // Shown, or known from the server's missed-call event; the half of a glare that was retracted
+    // is no call line (the other call is the one that happened).
+    if (this.#calls.has(ticket.sid) || ticket.endedReason === 'glare') return false;
+    this.#calls.add(ticket.sid);
+    this.#push({ kind: 'call', id: `call-${ticket.sid}`, at: isDate(ticket.endedAt) ? ticket.endedAt : this.#now(), ticket });
     return true;
   }
 
@@ -339,17 +341,21 @@ function snapshot(m: MessageState): ChatMessage {
 }
 
 /** Which of a call's outcomes a conversation line shows. */
-export type CallOutcome = 'answered' | 'missed' | 'declined' | 'cancelled' | 'unreachable' | 'busy' | 'answered-elsewhere';
+export type CallOutcome = 'answered' | 'missed' | 'declined' | 'cancelled' | 'unreachable' | 'busy' | 'answered-elsewhere'
+  | 'no-answer' | 'media-error' | 'connectivity-error';
 
 /** The outcome of `ticket` from this side's point of view. */
 export function callOutcome(ticket: Ticket): CallOutcome {
-  if (ticket.active) return 'answered';
+  if (ticket.activeAt) return 'answered';
   const incoming = ticket.direction === 'incoming';
+  const why = ticket.endedReason;
   // The server retracts the call from this user's other devices once one of them answers.
-  if (incoming && ticket.cause === 'answered-elsewhere') return 'answered-elsewhere';
+  if (incoming && why === 'answered-elsewhere') return 'answered-elsewhere';
+  if (why === 'timeout') return incoming ? 'missed' : 'no-answer';
+  if (why === 'media-error' || why === 'connectivity-error') return why;
   switch (ticket.outcome) {
     case 'declined':
-      return !incoming && ticket.cause === 'busy' ? 'busy' : 'declined';
+      return !incoming && why === 'busy' ? 'busy' : 'declined';
     case 'unreachable':
       return incoming ? 'missed' : 'unreachable';
     default: // retracted, or terminated before media: nobody talked
@@ -358,4 +364,4 @@ export function callOutcome(ticket: Ticket): CallOutcome {
 }
 
 /** The other party of a ticket. */
-export const peerOf = (ticket: Ticket): string => (ticket.direction === 'outgoing' ? ticket.callee : ticket.caller);
+export const peerOf = (ticket: Ticket): string => ticket.peer;

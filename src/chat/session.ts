@@ -163,7 +163,8 @@ export class ChatSession {
     const m = this.#conversation.message(id);
     if (!client || !target || !m || m.own || m.read) return false;
     try {
-      if (target.kind === 'muc') client.sendAReadAcknowledgementMuc(id, m.address);
+      // To the room id: the only address the reference server routes inside a multi-user room.
+      if (target.kind === 'muc') client.sendAReadAcknowledgementMuc(id, target.to);
       else client.sendAReadAcknowledgement(id, m.address);
     } catch (e) {
       this.#on.error(asError(e));
@@ -360,7 +361,7 @@ export class ChatSession {
 
   #onTicket(ticket: Ticket) {
     const target = this.#target;
-    if (!target || !ticket || (ticket.caller !== target.to && ticket.callee !== target.to)) return;
+    if (!target || !ticket || (ticket.peer !== target.to && ticket.initiator !== target.to && ticket.responder !== target.to)) return;
     this.#conversation.addCall(ticket);
   }
 }

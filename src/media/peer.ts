@@ -6,6 +6,7 @@
 import { EventEmitter } from 'eventemitter3';
 import type { Call, MutedState } from '../call/call.ts';
 import type { Ticket } from '../call/ticket.ts';
+import { END_REASON } from '../call/transition.ts';
 import type { JSONgle } from '../client.ts';
 import { JsongleError } from '../errors.ts';
 import type { CallStateChange } from '../events.ts';
@@ -24,6 +25,8 @@ export interface MediaSessionOptions {
   reportMetrics?: boolean;
   /** How long the final getStats() may take before the session closes without it (ms, default 1500). */
   statsTimeout?: number;
+  /** Devices the caller opened before proposing: used instead of opening them again. */
+  stream?: MediaStream;
 }
 
 /** What a session leaves behind when it closes. */
@@ -62,7 +65,11 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
   readonly client: JSONgle;
   readonly call: Call;
   readonly pc: RTCPeerConnection;
-  /** Resolves once the local devices are open and their tracks added; rejects with the media error. */
+  /**
+   * Resolves once the local devices are open and their tracks added; rejects with the media error.
+   * An outgoing call opens them at once; an incoming one when open() is called (the user accepts)
+   * or the offer arrives: a ringing call never touches the camera or microphone.
+   */
   readonly ready: Promise<MediaStream>;
   /** Resolves when the session has closed (always resolves). */
   readonly closed: Promise<MediaSummary>;
@@ -78,6 +85,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
   #error = '';
   #finished = false;
   #resolveClosed!: (summary: MediaSummary) => void;
+  #settleReady!: { resolve: (s: MediaStream) => void; reject: (e: unknown) => void };
+  #opening = false;
   #ops: Promise<unknown> = Promise.resolve();
   #unsubscribe: () => void;
 
@@ -95,8 +104,9 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
     this.pc.ontrack = (e) => this.#track(e);
     this.pc.onconnectionstatechange = () => this.#connectionState();
     this.#unsubscribe = this.#listen();
-    this.ready = this.#open();
+    this.ready = new Promise((resolve, reject) => (this.#settleReady = { resolve, reject }));
     this.ready.catch(() => {}); // observed through the `error` event
+    if (call.outgoing) void this.open();
     if (call.ended) queueMicrotask(() => this.#finish());
   }
 
@@ -137,10 +147,10 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
     this.emit('localstream', local);
   }
 
-  /** Ends the call if it is still going (retract, decline or terminate) and releases everything. */
-  close(): Promise<MediaSummary> {
+  /** Ends the call if it is still going (retract, decline or terminate, with `reason` on the wire) and releases everything. */
+  close(reason = ''): Promise<MediaSummary> {
     if (!this.call.ended && this.client.currentCall === this.call) {
-      try { this.client.end(); } catch { /* the call ended meanwhile */ }
+      try { this.client.end(reason); } catch { /* the call ended meanwhile */ }
     }
     this.#finish();
     return this.closed;
@@ -148,15 +158,38 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
 
   // ---- devices -------------------------------------------------------------------------------
 
+  /** Opens the devices (once); resolves as `ready` does. */
+  open(): Promise<MediaStream> {
+    if (!this.#opening) {
+      this.#opening = true;
+      this.#open().then(this.#settleReady.resolve, this.#settleReady.reject);
+    }
+    return this.ready;
+  }
+
   async #open(): Promise<MediaStream> {
     const kinds = kindsFor(this.call.media);
     let stream: MediaStream;
+    let cameraOff: JsongleError | null = null;
     try {
-      stream = await openDevices(kinds, this.#options.constraints, this.call.id);
+      stream = this.#options.stream ?? await openDevices(kinds, this.#options.constraints, this.call.id);
     } catch (e) {
-      const error = e instanceof JsongleError ? e : new JsongleError('media', String(e), { sid: this.call.id });
-      if (!this.#finished) this.#refuse(error);
-      throw error;
+      let error = e instanceof JsongleError ? e : new JsongleError('media', String(e), { sid: this.call.id });
+      // A video call without a camera goes on with audio only; without a microphone it cannot.
+      const cameraOnly = this.call.media === 'video' && (error.detail as { device?: string }).device === 'camera';
+      let audio: MediaStream | null = null;
+      if (cameraOnly && !this.#finished) {
+        audio = await openDevices(['audio'], this.#options.constraints, this.call.id).catch((e2) => {
+          error = e2 instanceof JsongleError ? e2 : error;
+          return null;
+        });
+      }
+      if (!audio) {
+        if (!this.#finished) this.#refuse(error);
+        throw error;
+      }
+      stream = audio;
+      cameraOff = error;
     }
     if (this.#finished) { // the call ended while the devices were opening
       stream.getTracks().forEach((t) => t.stop());
@@ -168,6 +201,13 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
     }
     this.#local = stream;
     this.emit('localstream', stream);
+    if (cameraOff) {
+      // Said to the peer as the original client would: the video is muted ("Alice's camera is off").
+      this.emit('error', cameraOff);
+      if (!this.call.localMuted.video && !this.call.ended) {
+        try { this.client.muteVideo(); } catch { /* the call ended meanwhile */ }
+      }
+    }
     return stream;
   }
 
@@ -178,8 +218,9 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
     const call = this.call;
     if (call.ended || this.client.currentCall !== call) return this.#finish();
     try {
-      if (!call.outgoing && call.state === 'ringing') this.client.decline();
-      else this.client.end();
+      // `media-error`: the caller is told the callee could not answer (microphone unavailable), not "declined".
+      if (!call.outgoing && call.state === 'ringing') this.client.decline(END_REASON.MEDIA_ERROR);
+      else this.client.end(END_REASON.MEDIA_ERROR);
     } catch { /* already ending */ }
     this.#finish(); // in case no callended comes (e.g. the client refused the end)
   }
@@ -223,7 +264,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
   }
 
   async #offer() {
-    await this.ready;
+    await this.open();
     if (this.#finished) return;
     const offer = await this.pc.createOffer();
     await this.pc.setLocalDescription(offer);
@@ -233,7 +274,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
   }
 
   async #remoteDescription(description: SessionDescriptionInit) {
-    await this.ready;
+    await this.open();
     if (this.#finished) return;
     await this.pc.setRemoteDescription(description);
     // Candidates that came early were kept; in order, now that they can be used.
@@ -297,7 +338,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
       const dtls = this.pc.getSenders().find((s) => s.transport)?.transport;
       this.#error = dtls?.state === 'failed' && dtls.iceTransport.state !== 'failed' ? 'dtls-failed' : 'ice-failed';
       this.emit('error', new JsongleError('media', `The media connection failed (${this.#error})`, { sid: this.call.id, reason: this.#error }));
-      this.close();
+      this.close(END_REASON.CONNECTIVITY_ERROR);
     }
   }
 
@@ -322,6 +363,9 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
     const kinds = (media === 'audio+video' ? ['audio', 'video'] : [media]) as DeviceKind[];
     const has = kindsFor(this.call.media);
     if (!kinds.every((k) => has.includes(k))) throw new JsongleError('invalid-argument', `The ${this.call.media} call has no ${media} to (un)mute`, { argument: 'media' });
+    // A camera that could not be opened (the call went on with audio only) cannot be turned on.
+    const missing = this.#local && kinds.find((k) => !this.#local!.getTracks().some((t) => t.kind === k));
+    if (!muted && missing) throw new JsongleError('invalid-state', `The ${missing === 'video' ? 'camera' : 'microphone'} is unavailable in this call`, { sid: this.call.id, device: missing === 'video' ? 'camera' : 'microphone' });
     // The tracks first: what the user asked for holds even when signaling cannot follow.
     for (const track of this.#local?.getTracks() ?? []) if (kinds.includes(track.kind as DeviceKind)) track.enabled = !muted;
     if (this.call.ended || this.client.currentCall !== this.call) return;
@@ -341,6 +385,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
   #finish() {
     if (this.#finished) return;
     this.#finished = true;
+    if (!this.#opening) this.#settleReady.reject(new JsongleError('invalid-state', 'The call ended before its media was opened', { sid: this.call.id }));
     void this.#wrapUp();
   }
 
@@ -370,7 +415,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
       }
     }
     const ticket = this.client.ticket;
-    const summary: MediaSummary = { metrics, ticket: ticket && ticket.id === this.call.id ? ticket : null };
+    const summary: MediaSummary = { metrics, ticket: ticket && ticket.sid === this.call.id ? ticket : null };
     this.emit('closed', summary);
     this.#resolveClosed(summary);
     this.removeAllListeners();

@@ -113,7 +113,8 @@ export interface CallBody {
 /** Union of every call description; which keys are present depends on action and reason. */
 export interface CallDescription {
   initiated?: string;
-  media?: Media | MutedMedia;
+  /** propose: the call's media; mute / unmute: what remains muted after the change. */
+  media?: Media | MutedMedia | 'none';
   tried?: string;
   rang?: string;
   actived?: string;

@@ -9,7 +9,8 @@ export type Decoded =
 
 export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024;
 const MAX_DEPTH = 32;
-const INFO_REASONS = new Set<string>(Object.values(INFO));
+// `transport`: the original client sends it late, without a candidate (the client ignores it).
+const INFO_REASONS = new Set<string>([...Object.values(INFO), 'transport']);
 
 type Test = (v: unknown) => boolean;
 const str: Test = (v) => typeof v === 'string';
@@ -39,7 +40,7 @@ const ENDING = [ACTION.RETRACT, ACTION.DECLINE, ACTION.PROCEED, ACTION.TERMINATE
 const RULES: Record<Exclude<Action, (typeof ENDING)[number]>, Rule[]> & Partial<Record<Action, Rule[]>> = {
   [ACTION.PROPOSE]: [...CALL, ['description.media', oneOf('audio', 'video', 'video-only')]],
   [ACTION.INFO]: [...CALL, ['reason', (v) => INFO_REASONS.has(v as string)],
-    ['description.media', opt(oneOf('audio', 'video', 'audio+video'))]],
+    ['description.media', opt(oneOf('none', 'audio', 'video', 'audio+video'))]],
   [ACTION.INITIATE]: [...CALL, ['description.offer', sdp('offer')]],
   [ACTION.ACCEPT]: [...CALL, ['description.answer', sdp('answer')]],
   [ACTION.TRANSPORT]: [...CALL, ['description.candidate', candidate]],

@@ -16,6 +16,8 @@ export interface Transport {
   send(message: JsongleMessage): void;
   /** Registers the one consumer of this transport (the client). */
   receive(handlers: TransportHandlers): void;
+  /** An id kept across this transport's reconnections, sent in the hello answer so the server can resume the session. */
+  readonly resumeId?: string;
   /** Tells a shared-medium transport (BroadcastChannel) which `to` is ours, to drop the rest. */
   identify?(id: string): void;
   /** Stops reconnecting once the connection closes (the server refused our identity token) until resume(). */

@@ -2,6 +2,7 @@
 // package in Node) passed as an option. Reconnects with backoff until close(); messages sent while
 // disconnected are queued and flushed, in order, once the new connection has said hello.
 // DOM-free: the socket is typed by the little of it that is used.
+import { uuid } from '../protocol/build.ts';
 import type { JsongleMessage } from '../protocol/messages.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { createGate } from './gate.ts';
@@ -57,6 +58,8 @@ export function createWebSocketTransport(options: WebSocketTransportOptions | st
   /** pause(): do not reconnect (see Transport.pause); closed: close() was called. */
   let paused = false;
   let closed = false;
+  // The same for every connection of this transport: a reconnection within the server's grace keeps the calls and rooms.
+  const resume = uuid();
 
   const set = (next: TransportState) => {
     if (next === state) return;
@@ -95,6 +98,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions | st
 
   return {
     name: 'websocket',
+    resumeId: resume,
     get state() { return state; },
     get attempts() { return attempts; },
     send(m: JsongleMessage) {

@@ -5,7 +5,7 @@ import { registerTranslation } from '../../components/index.ts';
 import './french.ts';
 import type { JsongleCall } from '../../components/call/call.ts';
 import {
-  action, callMessage, clientPair, nextEvent, overrideGetUserMedia, received, scriptedPeer, until, within,
+  action, callMessage, clientPair, nextEvent, overrideGetUserMedia, received, refuseCamera, scriptedPeer, until, within,
 } from '../media/helpers.ts';
 
 const part = (el: HTMLElement, name: string) => el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
@@ -135,26 +135,59 @@ describe('<jsongle-call>', () => {
     expect(text(a, 'live-region')).to.equal('Call ended');
   });
 
-  it('declines: both sides end `declined`, the callee\'s microphone is released', async () => {
+  it('declines: both sides end `declined`; the callee rang without touching camera or microphone', async () => {
     const { a, b } = await twoCalls('audio');
+    // Every getUserMedia of the page, counted: the callee must make none before accepting.
+    const original = navigator.mediaDevices.getUserMedia;
+    let asked = 0;
+    const restore = overrideGetUserMedia((c) => { asked++; return original.call(navigator.mediaDevices, c); });
+    try {
+      const incoming = nextEvent(b, 'jsongle-incoming-call');
+      const started = performance.now();
+      await a.call();
+      console.log(`[measure] <jsongle-call>: call() → devices open and propose sent ${Math.round(performance.now() - started)} ms`);
+      const callerAsked = asked;
+      expect(callerAsked, 'the caller opened its devices before proposing').to.equal(1);
+      await incoming;
+      await until(() => a.state === 'ringing' && b.state === 'ringing', 5000, 'both ringing');
+      await new Promise((r) => setTimeout(r, 100)); // time for a wrong getUserMedia to happen
+      expect(asked, 'no getUserMedia on the callee while it rings').to.equal(callerAsked);
+      expect(b.localStream).to.equal(null);
+      const endA = nextEvent(a, 'jsongle-call-end');
+      const endB = nextEvent(b, 'jsongle-call-end');
+      await b.updateComplete;
+      click(b, 'decline');
+      const [ea, eb] = await Promise.all([endA, endB]);
+      expect(ea.detail.reason).to.equal('declined');
+      expect(eb.detail.reason).to.equal('declined');
+      expect(ea.detail.ticket!.outcome).to.equal('declined');
+      await Promise.all([a.updateComplete, b.updateComplete]);
+      expect(text(a, 'state')).to.equal('Call declined');
+      expect(text(b, 'state')).to.equal('Call declined');
+      expect(part(b, 'accept')).to.equal(null);
+      expect(asked).to.equal(callerAsked);
+    } finally {
+      restore();
+    }
+  });
+
+  it('ring-timeout: nobody answers, the caller retracts with reason timeout; "no answer" and "missed call"', async () => {
+    const { a, b } = await twoCalls('audio');
+    a.setAttribute('ring-timeout', '1');
     const incoming = nextEvent(b, 'jsongle-incoming-call');
-    a.call();
-    await incoming;
-    await until(() => b.state === 'ringing' && b.localStream, 5000, 'b ringing with its microphone open');
-    const mic = b.localStream!.getTracks();
     const endA = nextEvent(a, 'jsongle-call-end');
     const endB = nextEvent(b, 'jsongle-call-end');
-    await b.updateComplete;
-    click(b, 'decline');
+    await a.call();
+    await incoming;
     const [ea, eb] = await Promise.all([endA, endB]);
-    expect(ea.detail.reason).to.equal('declined');
-    expect(eb.detail.reason).to.equal('declined');
-    expect(ea.detail.ticket!.outcome).to.equal('declined');
+    expect(ea.detail.ticket!.endedReason).to.equal('timeout');
+    expect(eb.detail.ticket!.endedReason).to.equal('timeout');
     await Promise.all([a.updateComplete, b.updateComplete]);
-    expect(text(a, 'state')).to.equal('Call declined');
-    expect(text(b, 'state')).to.equal('Call declined');
-    expect(part(b, 'accept')).to.equal(null);
-    expect(mic.every((t) => t.readyState === 'ended')).to.equal(true);
+    expect(text(a, 'state')).to.equal('No answer from bob');
+    expect(text(b, 'state')).to.equal('Missed call from alice');
+    b.lang = 'fr';
+    await b.updateComplete;
+    expect(text(b, 'state')).to.equal('Appel manqué de alice');
   });
 
   it('retracts while ringing: the callee stops ringing, both end `retracted`', async () => {
@@ -200,47 +233,78 @@ describe('<jsongle-call>', () => {
     expect(tracks.every((t) => t.readyState === 'ended')).to.equal(true);
   });
 
-  it('refuses cleanly when the camera is refused: retract for an outgoing call, with an error naming the device', async () => {
-    const restore = overrideGetUserMedia(() => Promise.reject(new DOMException('Permission denied', 'NotAllowedError')));
+  it('camera refused as caller: nothing is proposed, and the element says which device and why', async () => {
+    const restore = overrideGetUserMedia(refuseCamera(navigator.mediaDevices.getUserMedia));
     try {
       const peer = scriptedPeer('alice');
       cleanups.push(() => peer.client.close());
       const a = await fixture<JsongleCall>(html`<jsongle-call to="bob" media="video" .client=${peer.client}></jsongle-call>`);
       const error = nextEvent(a, 'jsongle-error');
-      const end = nextEvent(a, 'jsongle-call-end');
-      a.call();
+      let rejected: any = null;
+      await a.call().catch((e) => { rejected = e; });
       const err = (await error).detail.error;
+      expect(rejected).to.equal(err);
       expect(err.code).to.equal('media');
-      expect(err.detail).to.include({ device: 'microphone+camera', reason: 'denied' });
-      await peer.sentWhere(action('session-retract'));
-      expect((await end).detail.reason).to.equal('retracted');
+      expect(err.detail).to.include({ device: 'camera', reason: 'denied' });
+      expect(peer.sent.filter((m) => m.jsongle.sid), 'no call message at all').to.deep.equal([]);
+      expect(peer.client.currentCall).to.equal(null);
       await a.updateComplete;
-      expect(text(a, 'error')).to.equal('Access to the microphone and camera was refused.');
+      expect(a.state).to.equal('idle');
+      expect(text(a, 'error')).to.equal('Access to the camera was refused.');
       expect(part(a, 'error')!.getAttribute('role')).to.equal('alert');
-      expect(text(a, 'state')).to.equal('Call cancelled');
       await expect(a).to.be.accessible();
     } finally {
       restore();
     }
   });
 
-  it('declines an incoming call cleanly when the camera is refused, and says which device', async () => {
-    const original = navigator.mediaDevices.getUserMedia;
-    const restore = overrideGetUserMedia((c) => c?.video ? Promise.reject(new DOMException('Permission denied', 'NotAllowedError')) : original.call(navigator.mediaDevices, c));
+  it('camera refused as callee on a video call: the call goes on with audio only, and both sides are told', async () => {
+    const { a, b } = await twoCalls('video');
+    b.lang = 'fr';
+    const restoreAfterPropose = () => overrideGetUserMedia(refuseCamera(navigator.mediaDevices.getUserMedia));
+    const incoming = nextEvent(b, 'jsongle-incoming-call');
+    await a.call();
+    await incoming;
+    const restore = restoreAfterPropose(); // the callee's camera is refused, not the caller's
     try {
-      const peer = scriptedPeer('bob');
-      cleanups.push(() => peer.client.close());
-      const b = await fixture<JsongleCall>(html`<jsongle-call lang="fr" .client=${peer.client}></jsongle-call>`);
       const error = nextEvent(b, 'jsongle-error');
-      const end = nextEvent(b, 'jsongle-call-end');
-      const sid = crypto.randomUUID();
-      peer.push(callMessage('alice', 'bob', sid, 'session-propose', { initiated: new Date().toISOString(), media: 'video' }));
-      expect((await error).detail.error.detail).to.include({ device: 'camera', reason: 'denied' });
-      expect((await peer.sentWhere(action('session-decline'))).jsongle.sid).to.equal(sid);
-      expect((await end).detail.reason).to.equal('declined');
       await b.updateComplete;
+      click(b, 'accept');
+      expect((await error).detail.error.detail).to.include({ device: 'camera', reason: 'denied' });
+      await Promise.all([active(a), active(b)]);
+      expect(b.localStream!.getTracks().map((t) => t.kind)).to.deep.equal(['audio']);
+      await until(() => a.remoteMuted.video, 5000, 'the caller told that the camera is off');
+      expect(b.localMuted.video).to.equal(true);
+      await Promise.all([a.updateComplete, b.updateComplete]);
+      expect(text(a, 'remote-muted')).to.equal('Camera off');
       expect(text(b, 'error')).to.equal('Accès refusé : caméra.');
-      expect(text(b, 'state')).to.equal('Appel refusé');
+      expect(b.state).to.equal('active');
+      const end = nextEvent(b, 'jsongle-call-end');
+      a.hangup();
+      await end;
+    } finally {
+      restore();
+    }
+  });
+
+  it('microphone refused as callee: declined with media-error, and both sides say it could not be answered', async () => {
+    const { a, b } = await twoCalls('audio');
+    const incoming = nextEvent(b, 'jsongle-incoming-call');
+    await a.call();
+    await incoming;
+    const restore = overrideGetUserMedia(() => Promise.reject(new DOMException('Permission denied', 'NotAllowedError')));
+    try {
+      const endA = nextEvent(a, 'jsongle-call-end');
+      const endB = nextEvent(b, 'jsongle-call-end');
+      await b.updateComplete;
+      click(b, 'accept');
+      const [ea, eb] = await Promise.all([endA, endB]);
+      expect(ea.detail.ticket!.endedReason).to.equal('media-error');
+      expect(eb.detail.ticket!.endedReason).to.equal('media-error');
+      await Promise.all([a.updateComplete, b.updateComplete]);
+      expect(text(a, 'state')).to.equal('bob could not answer (microphone unavailable)');
+      expect(text(b, 'state')).to.equal('You could not answer (microphone unavailable)');
+      expect(text(b, 'error')).to.equal('Access to the microphone was refused.');
     } finally {
       restore();
     }

@@ -263,12 +263,13 @@ describe('<jsongle-chat> rooms (the real server)', () => {
     await Promise.all([alice, bob, carol].map(registered));
     expect(alice.server).to.equal(relay.sn);
 
+    // The listener is in the template: the join may be answered before fixture() resolves.
+    const memberChanges: string[][] = [];
+    const onMembers = (e: CustomEvent<{ members: { uid: string; name: string }[] }>) => memberChanges.push(e.detail.members.map((m) => `${m.uid}:${m.name}`));
     const root = await fixture<HTMLDivElement>(html`<div>
-      <jsongle-chat id="a" room="team" multi-user .client=${alice} style="--jsongle-chat-log-max-height: 120px"></jsongle-chat>
+      <jsongle-chat id="a" room="team" multi-user .client=${alice} @jsongle-members-change=${onMembers} style="--jsongle-chat-log-max-height: 120px"></jsongle-chat>
     </div>`);
     const a = root.querySelector<JsongleChat>('#a')!;
-    const memberChanges: string[][] = [];
-    a.addEventListener('jsongle-members-change', (e) => memberChanges.push(e.detail.members.map((m) => `${m.uid}:${m.name}`)));
     await until(() => a.matches(':state(joined)'), 3000, 'alice joined');
     const add = async (id: string, client: JSONgle) => {
       const el = document.createElement('jsongle-chat');

@@ -64,7 +64,7 @@ describe('<jsongle-dialer>', () => {
     const second = nextEvent(d, 'jsongle-dial');
     click(d, 'audio-call');
     expect((await second).detail).to.deep.equal({ to: 'bob', media: 'audio' });
-    expect(phone.currentCall).to.exist;
+    await until(() => phone.currentCall, 5000, 'the call placed once the devices are open');
     expect(phone.currentCall!.callee).to.equal('bob');
     expect(phone.currentCall!.media).to.equal('audio');
     expect(alice.currentCall).to.equal(phone.currentCall);
@@ -92,7 +92,7 @@ describe('<jsongle-dialer>', () => {
     const mine = root.querySelector<JsongleCall>('#mine')!;
     const elsewhere = root.querySelector<JsongleCall>('#elsewhere')!;
     expect(d.client).to.equal(alice);
-    const call = d.dial('video');
+    const call = await d.dial('video');
     expect(call).to.exist;
     expect(mine.currentCall).to.equal(call);
     expect(call!.media).to.equal('video');
@@ -105,7 +105,7 @@ describe('<jsongle-dialer>', () => {
 
     const lost = root.querySelector<JsongleDialer>('#lost')!;
     const error = nextEvent(lost, 'jsongle-error');
-    expect(lost.dial()).to.equal(null);
+    expect(await lost.dial()).to.equal(null);
     expect((await error).detail.error.message).to.match(/No <jsongle-call>/);
     await lost.updateComplete;
     expect(text(lost, 'error')).to.equal('There is no <jsongle-call> to place the call.');
@@ -138,7 +138,7 @@ describe('<jsongle-dialer>', () => {
       expect(input(d).getAttribute('aria-describedby')).to.equal('error');
       expect(d.matches(':state(invalid)')).to.equal(true);
     }
-    expect(d.dial('video')).to.equal(null);
+    expect(await d.dial('video')).to.equal(null);
     expect(seen).to.deep.equal([]);
     expect(alice.currentCall).to.equal(null);
     await expect(d).to.be.accessible();
@@ -180,7 +180,7 @@ describe('<jsongle-dialer>', () => {
       { peer: 'bob', direction: 'incoming', media: 'audio', outcome: 'missed', duration: 0 },
       { peer: 'bob', direction: 'outgoing', media: 'video', outcome: 'declined', duration: 0 },
     ]);
-    expect(stored[0].id).to.equal(bob.ticket!.id);
+    expect(stored[0].id).to.equal(bob.ticket!.sid);
     expect(Date.parse(stored[0].at)).to.be.above(0);
     expect(localStorage.getItem('jsongle-dialer-history:bob')).to.equal(null);
     await d.updateComplete;
@@ -196,7 +196,7 @@ describe('<jsongle-dialer>', () => {
     alice.call('bob', 'audio');
     await ringing(bob);
     bob.decline();
-    await until(() => d.history[0]?.id === alice.ticket!.id, 3000, 'the newest entry first');
+    await until(() => d.history[0]?.id === alice.ticket!.sid, 3000, 'the newest entry first');
     expect(d.history).to.have.length(50);
     expect(JSON.parse(localStorage.getItem(key)!)).to.have.length(50);
     expect(d.history[1].id).to.equal('old-0');

@@ -251,6 +251,7 @@ describe('framework-style use of the elements', () => {
     expect(d1.getAttribute('call')).to.equal('fw-phone');
     part(d1, 'audio-call')!.click();
     expect(seen.dials).to.deep.equal([{ to: 'bob', media: 'audio' }]);
+    await until(() => phone.currentCall, 5000, 'the call placed once the devices are open');
     expect(phone.currentCall?.callee).to.equal('bob');
     expect(phone.currentCall?.media).to.equal('audio');
     expect(decoy.state).to.equal('idle');
@@ -269,7 +270,7 @@ describe('framework-style use of the elements', () => {
     expect(d2.value).to.equal('bob7');
     expect(new FormData(form).get('callee')).to.equal('bob7');
     // call="fw-nowhere" names no <jsongle-call>: the listener added before the upgrade hears why.
-    expect(d2.dial('audio')).to.equal(null);
+    expect(await d2.dial('audio')).to.equal(null);
     expect(seen.errors).to.have.length(1);
     expect(seen.errors[0]).to.match(/No <jsongle-call>/);
     expect(phone.currentCall?.state).to.equal('ended');
@@ -281,6 +282,7 @@ describe('framework-style use of the elements', () => {
     expect(new FormData(form).get('callee')).to.equal('bob');
     await d2.updateComplete;
     part(d2, 'video-call')!.click();
+    await until(() => phone.currentCall?.media === 'video', 5000, 'the video call placed once the devices are open');
     expect(phone.currentCall?.callee).to.equal('bob');
     expect(phone.currentCall?.media).to.equal('video');
     const callId = phone.currentCall!.id;

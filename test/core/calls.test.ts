@@ -39,19 +39,22 @@ test('the ticket at the end holds every timestamp, the outcome and the duration'
   bob.end();
   const [[a], [b]] = await tickets;
   for (const t of [a, b]) {
-    for (const k of ['initiated', 'rang', 'proceeded', 'offering', 'offered', 'establishing', 'active', 'ended'] as const) {
-      assert.ok(!Number.isNaN(Date.parse(t[k]!)), `${t.direction} ticket.${k} = ${t[k]}`);
+    // The original client's names, ISO strings.
+    for (const k of ['initiatedAt', 'rangAt', 'proceededAt', 'offeringAt', 'offeredAt', 'establishingAt', 'activeAt', 'endedAt'] as const) {
+      assert.match(t[k]!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, `${t.direction} ticket.${k} = ${t[k]}`);
     }
+    assert.equal(t.endedReason, 'terminated');
     assert.equal(t.outcome, 'terminated');
     assert.equal(t.state, 'ended');
-    assert.equal(t.caller, 'alice');
-    assert.equal(t.callee, 'bob');
+    assert.equal(t.sid, alice.ticket!.sid);
+    assert.equal(t.initiator, 'alice');
+    assert.equal(t.responder, 'bob');
     assert.equal(t.media, 'audio');
     // The duration is the active time, in seconds, that the timestamps show (never a wall-clock window).
     const at = (k: keyof typeof t) => Date.parse(t[k] as string);
-    const order = ['initiated', 'rang', 'proceeded', 'active', 'ended'] as const;
+    const order = ['initiatedAt', 'rangAt', 'proceededAt', 'activeAt', 'endedAt'] as const;
     for (let i = 1; i < order.length; i++) assert.ok(at(order[i - 1]) <= at(order[i]), `${t.direction}: ${order[i - 1]} ≤ ${order[i]}`);
-    assert.equal(t.duration, (at('ended') - at('active')) / 1000, `${t.direction}: duration = ended − active`);
+    assert.equal(t.duration, (at('endedAt') - at('activeAt')) / 1000, `${t.direction}: duration = ended − active`);
     assert.ok(t.duration > 0, `${t.direction}: the call was active for a while (${t.duration} s)`);
   }
   assert.equal(a.direction, 'outgoing');
@@ -60,7 +63,7 @@ test('the ticket at the end holds every timestamp, the outcome and the duration'
   assert.equal(b.direction, 'incoming');
   assert.equal(a.endedBy, 'remote');
   assert.equal(b.endedBy, 'local');
-  assert.equal(a.tried, undefined); // no server said trying
+  assert.equal(a.triedAt, undefined); // no server said trying
   assert.deepEqual(alice.ticket, a); // the getter still gives the last call's ticket
 });
 
@@ -167,7 +170,7 @@ test('busy: a propose during a call is declined with reason busy and the current
   const carolCall = carol.call('bob');
   const [t] = await carolEnded;
   assert.equal(carolCall.reason, 'declined');
-  assert.equal(t.cause, 'busy');
+  assert.equal(t.endedReason, 'busy');
   assert.equal(errors.length, 0);
   assert.equal(bob.currentCall, calleeCall);
   assert.equal(calleeCall.state, 'active');

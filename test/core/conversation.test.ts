@@ -7,8 +7,8 @@ import type { Ticket } from '../../src/call/ticket.ts';
 import { until } from './helpers.ts';
 
 const ticket = (over: Partial<Ticket>): Ticket => ({
-  id: 'sid-1', caller: 'alice', callee: 'bob', peer: 'bob', media: 'audio', direction: 'outgoing', state: 'ended', outcome: 'terminated',
-  endedBy: 'local', cause: '', duration: 0, metrics: {}, initiated: '2024-01-01T10:00:00.000Z', ended: '2024-01-01T10:01:00.000Z', ...over,
+  sid: 'sid-1', initiator: 'alice', responder: 'bob', peer: 'bob', media: 'audio', direction: 'outgoing', state: 'ended', outcome: 'terminated',
+  endedBy: 'local', endedReason: 'terminated', duration: 0, metrics: {}, initiatedAt: '2024-01-01T10:00:00.000Z', endedAt: '2024-01-01T10:01:00.000Z', ...over,
 });
 
 test('own messages move forward through sending → sent → delivered → read, never back', () => {
@@ -113,16 +113,23 @@ test('members and names: from the join result and from joined/left events; bad m
 
 test('call lines: one per call, with the outcome seen from this side', () => {
   const c = new Conversation();
-  assert.equal(c.addCall(ticket({ id: 's1' })), true);
-  assert.equal(c.addCall(ticket({ id: 's1' })), false);
+  assert.equal(c.addCall(ticket({ sid: 's1' })), true);
+  assert.equal(c.addCall(ticket({ sid: 's1' })), false);
   assert.equal(c.entries.length, 1);
-  assert.equal(callOutcome(ticket({ active: '2024-01-01T10:00:10.000Z', duration: 50 })), 'answered');
+  assert.equal(callOutcome(ticket({ activeAt: '2024-01-01T10:00:10.000Z', duration: 50 })), 'answered');
   assert.equal(callOutcome(ticket({ outcome: 'declined' })), 'declined');
-  assert.equal(callOutcome(ticket({ outcome: 'declined', cause: 'busy' })), 'busy');
+  assert.equal(callOutcome(ticket({ outcome: 'declined', endedReason: 'busy' })), 'busy');
   assert.equal(callOutcome(ticket({ outcome: 'retracted', direction: 'incoming' })), 'missed');
-  assert.equal(callOutcome(ticket({ outcome: 'retracted', direction: 'incoming', cause: 'answered-elsewhere' })), 'answered-elsewhere');
+  assert.equal(callOutcome(ticket({ outcome: 'retracted', direction: 'incoming', endedReason: 'answered-elsewhere' })), 'answered-elsewhere');
   assert.equal(callOutcome(ticket({ outcome: 'retracted' })), 'cancelled');
   assert.equal(callOutcome(ticket({ outcome: 'unreachable' })), 'unreachable');
   assert.equal(peerOf(ticket({})), 'bob');
-  assert.equal(peerOf(ticket({ direction: 'incoming' })), 'alice');
+  // A caller whose initiator stays the server's provisional id: the other party is the peer, never that id.
+  assert.equal(peerOf(ticket({ direction: 'incoming', peer: 'alice', initiator: '7d7c3e0e-3b7a-4c8e-9a51-0b1f8f3c2d10' })), 'alice');
+  assert.equal(callOutcome(ticket({ outcome: 'retracted', endedReason: 'timeout' })), 'no-answer');
+  assert.equal(callOutcome(ticket({ outcome: 'retracted', direction: 'incoming', endedReason: 'timeout' })), 'missed');
+  assert.equal(callOutcome(ticket({ outcome: 'declined', endedReason: 'media-error' })), 'media-error');
+  assert.equal(callOutcome(ticket({ outcome: 'terminated', endedReason: 'gone', activeAt: '2024-01-01T10:00:10.000Z' })), 'answered');
+  // The retracted half of a glare is no call line: the surviving call is.
+  assert.equal(c.addCall(ticket({ sid: 's2', outcome: 'retracted', endedReason: 'glare' })), false);
 });

@@ -84,7 +84,7 @@ describe('media session', () => {
     }
   });
 
-  it('opens the devices and the peer connection as soon as the call is placed or rings', async () => {
+  it('opens the caller\'s devices when the call is placed, the callee\'s only when asked (it rings without them)', async () => {
     const { alice, bob, close } = clientPair();
     const a = sessionsOf(alice);
     const b = sessionsOf(bob);
@@ -92,10 +92,12 @@ describe('media session', () => {
       const call = alice.call('bob', 'audio');
       const sa = await a.next();
       const sb = await b.next();
-      await within(Promise.all([sa.ready, sb.ready]), 5000, 'devices open');
+      await within(sa.ready, 5000, 'caller devices open');
+      expect(bob.currentCall!.state).to.equal('ringing');
+      expect(sb.localStream, 'a ringing callee has no devices open').to.equal(null);
+      await within(sb.open(), 5000, 'callee devices open');
       // Nobody has answered: the caller is at most ringing, yet both sides have their media attached.
       expect(['new', 'trying', 'ringing']).to.include(call.state);
-      expect(bob.currentCall!.state).to.equal('ringing');
       for (const s of [sa, sb]) {
         expect(s.localStream!.getAudioTracks()).to.have.length(1);
         expect(s.localStream!.getVideoTracks()).to.have.length(0);
@@ -209,7 +211,7 @@ describe('media session', () => {
     }
   });
 
-  it('refuses an incoming call cleanly when the camera is refused: decline, and an error naming the camera', async () => {
+  it('camera refused on an incoming video call: audio only, the peer told by a video mute, an error naming the camera', async () => {
     const restore = overrideGetUserMedia(refuseCamera(navigator.mediaDevices.getUserMedia));
     const peer = scriptedPeer('bob');
     const b = sessionsOf(peer.client);
@@ -218,14 +220,40 @@ describe('media session', () => {
       peer.push(callMessage('alice', 'bob', sid, 'session-propose', { initiated: new Date().toISOString(), media: 'video' }));
       const session = await b.next();
       const errors = b.errors;
-      const decline = await peer.sentWhere(action('session-decline'));
-      expect(decline.jsongle.sid).to.equal(sid);
-      await within(session.closed, 5000, 'session closed');
+      const stream = await within(session.open(), 5000, 'audio opened');
+      expect(stream.getTracks().map((t) => t.kind)).to.deep.equal(['audio']);
+      const mute = await peer.sentWhere(action('session-info', 'mute'));
+      expect(mute.jsongle.description.media).to.equal('video');
       expect(errors).to.have.length(1);
       expect(errors[0].code).to.equal('media');
       expect(errors[0].detail).to.include({ device: 'camera', reason: 'denied', name: 'NotAllowedError' });
       expect(errors[0].message).to.match(/camera: permission refused/);
-      expect(peer.client.ticket!.outcome).to.equal('declined');
+      expect(peer.sent.some((m) => m.jsongle.action === 'session-decline')).to.equal(false);
+      expect(() => session.unmute('video')).to.throw(/camera is unavailable/);
+      peer.client.proceed();
+      expect(peer.client.currentCall!.state).to.equal('proceeded');
+    } finally {
+      restore();
+      b.detach();
+      peer.client.close();
+    }
+  });
+
+  it('microphone refused on an incoming call: declined with reason media-error', async () => {
+    const restore = overrideGetUserMedia(() => Promise.reject(new DOMException('Permission denied', 'NotAllowedError')));
+    const peer = scriptedPeer('bob');
+    const b = sessionsOf(peer.client);
+    try {
+      const sid = crypto.randomUUID();
+      peer.push(callMessage('alice', 'bob', sid, 'session-propose', { initiated: new Date().toISOString(), media: 'audio' }));
+      const session = await b.next();
+      await session.open().catch(() => {});
+      const decline = await peer.sentWhere(action('session-decline'));
+      expect(decline.jsongle.sid).to.equal(sid);
+      expect(decline.jsongle.reason).to.equal('media-error');
+      await within(session.closed, 5000, 'session closed');
+      expect(b.errors[0].detail).to.include({ device: 'microphone', reason: 'denied' });
+      expect(peer.client.ticket!.endedReason).to.equal('media-error');
       expect(peer.client.ticket!.metrics.error).to.equal('media-denied');
       expect(session.localStream).to.equal(null);
       expect(session.pc.signalingState).to.equal('closed');

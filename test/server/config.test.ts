@@ -56,3 +56,12 @@ test('hostile-client settings: JSONGLE_FLOOD_CLOSE (10 s), JSONGLE_MAX_CONNECTIO
   assert.throws(() => configFromEnv({ JSONGLE_MAX_CONNECTIONS_PER_IP: '0' }), /maxConnectionsPerIp/);
   for (const env of ['JSONGLE_FLOOD_CLOSE', 'JSONGLE_MAX_CONNECTIONS_PER_IP', 'JSONGLE_TRUST_PROXY']) assert.match(helpText(), new RegExp(`^  ${env} `, 'm'));
 });
+
+test('JSONGLE_CALL_GRACE (default 10 s) and JSONGLE_RING_TIMEOUT (default 90 s), in ms', () => {
+  assert.equal(configFromEnv({}).callGrace, 10_000);
+  assert.equal(configFromEnv({}).ringTimeout, 90_000);
+  const c = configFromEnv({ JSONGLE_CALL_GRACE: '0', JSONGLE_RING_TIMEOUT: '30000' });
+  assert.equal(c.callGrace, 0, '0: no grace, peers are told at once');
+  assert.equal(c.ringTimeout, 30_000);
+  assert.throws(() => configFromEnv({ JSONGLE_RING_TIMEOUT: '10' }), /ringTimeout must be an integer ≥ 100/);
+});

@@ -103,9 +103,9 @@ export class Raw {
   }
 
   /** Opens a socket and completes the hello handshake as `uid`. */
-  static async registered(server: Pick<JsongleServer, 'wsUrl'>, uid: string, dn = uid): Promise<Raw> {
+  static async registered(server: Pick<JsongleServer, 'wsUrl'>, uid: string, dn = uid, extra: Record<string, unknown> = {}): Promise<Raw> {
     const raw = await Raw.open(server.wsUrl);
-    await raw.register(uid, dn);
+    await raw.register(uid, dn, extra);
     return raw;
   }
 
@@ -131,9 +131,10 @@ export class Raw {
 
   send(message: unknown) { this.ws.send(typeof message === 'string' ? message : JSON.stringify(message)); }
 
-  async register(uid: string, dn = uid) {
+  /** Answers the hello as `uid`; `extra` joins the answer's description (e.g. `{ resume }`). */
+  async register(uid: string, dn = uid, extra: Record<string, unknown> = {}) {
     const hello = await this.next((m) => m.jsongle.query === 'session-hello', 2000, `the hello to ${uid}`);
-    this.send({ id: `h-${uid}`, from: hello.to, to: hello.from, jsongle: { action: 'iq-result', query: 'session-hello', transaction: hello.jsongle.transaction, description: { uid, dn } } });
+    this.send({ id: `h-${uid}`, from: hello.to, to: hello.from, jsongle: { action: 'iq-result', query: 'session-hello', transaction: hello.jsongle.transaction, description: { uid, dn, ...extra } } });
     const ack = await this.next((m) => m.jsongle.action === 'ack' && m.jsongle.transaction === hello.jsongle.transaction, 2000, `the ack of ${uid}'s hello answer`);
     if (ack.jsongle.status !== 'success') throw new Error(`registration of ${uid} failed`);
     return hello;
