@@ -38,6 +38,12 @@ export interface ServerConfig {
   historyDays: number;
   /** A conversation keeps at most this many stored messages (the newest). */
   historyMaxPerConversation: number;
+  /** TURN server URLs handed out by `iq-get turn-credentials` (empty: none). */
+  turnUrls: string[];
+  /** coturn's `static-auth-secret`: signs the TURN credentials ('' : none handed out). */
+  turnSecret: string;
+  /** Seconds a TURN credential stays valid. */
+  turnTtl: number;
 }
 
 type Kind = 'int' | 'string' | 'list' | 'level';
@@ -64,6 +70,9 @@ export const DEFAULTS: ServerConfig = {
   dataDir: './data',
   historyDays: 30,
   historyMaxPerConversation: 10_000,
+  turnUrls: [],
+  turnSecret: '',
+  turnTtl: 86_400,
 };
 
 export const SETTINGS: Setting[] = [
@@ -85,6 +94,9 @@ export const SETTINGS: Setting[] = [
   { key: 'historyDays', env: 'JSONGLE_HISTORY_DAYS', kind: 'int', min: 1, help: 'days stored messages are kept' },
   { key: 'historyMaxPerConversation', env: 'JSONGLE_HISTORY_MAX_PER_CONVERSATION', kind: 'int', min: 1, help: 'stored messages kept per conversation (the newest)' },
   { key: 'logLevel', env: 'JSONGLE_LOG_LEVEL', kind: 'level', help: `log level: ${LOG_LEVELS.join(', ')}` },
+  { key: 'turnUrls', env: 'JSONGLE_TURN_URLS', kind: 'list', help: 'comma-separated TURN URLs (turn:host:3478?transport=udp,…) handed out by iq-get turn-credentials' },
+  { key: 'turnSecret', env: 'JSONGLE_TURN_SECRET', kind: 'string', help: "the TURN server's shared secret (coturn use-auth-secret / static-auth-secret); signs the credentials" },
+  { key: 'turnTtl', env: 'JSONGLE_TURN_TTL', kind: 'int', min: 60, help: 'seconds a TURN credential stays valid' },
 ];
 
 export class ConfigError extends Error {
@@ -105,6 +117,7 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConf
   if (config.port > 65535) problems.push(`port must be at most 65535, got ${config.port}`);
   if (!config.name) problems.push('name must not be empty');
   if (config.name.includes('/')) problems.push('name must not contain "/"');
+  if (!config.turnUrls.length !== !config.turnSecret) problems.push('turnUrls and turnSecret (JSONGLE_TURN_URLS, JSONGLE_TURN_SECRET) must be set together');
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   return config;
 }

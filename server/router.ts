@@ -8,6 +8,7 @@ import { HELLO, onHelloAnswer } from './handlers/hello.ts';
 import { HISTORY, onHistory } from './handlers/history.ts';
 import { relay } from './handlers/relay.ts';
 import { onServerRequest } from './handlers/rooms.ts';
+import { onTurnCredentials, TURN_QUERY } from './handlers/turn.ts';
 
 /** What a client may send to another client (plus the call actions). */
 const RELAYED = new Set<string>([
@@ -34,6 +35,7 @@ function toServer(ctx: Context, client: Client, m: JsongleMessage): void | Promi
     case ACTION.IQ_GET:
     case ACTION.IQ_SET:
       if (j.action === ACTION.IQ_GET && (j as IqBody).query === HISTORY) return onHistory(ctx, client, m as JsongleMessage<IqBody>);
+      if ((j as IqBody).query === TURN_QUERY) return onTurnCredentials(ctx, client, m as JsongleMessage<IqBody>);
       return onServerRequest(ctx, client, m as JsongleMessage<IqBody>);
     case ACTION.IQ_RESULT:
       if ((j as IqBody).query === HELLO) return onHelloAnswer(ctx, client, m as JsongleMessage<IqBody>);

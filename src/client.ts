@@ -11,7 +11,7 @@ import {
 } from './protocol/build.ts';
 import { CLIENT_ERROR, type ClientErrorCode } from './protocol/codes.ts';
 import {
-  ACTION, EVENT, INFO, MEDIA, NAMESPACE, isCallAction, type CallAction,
+  ACTION, EVENT, FEATURE, INFO, MEDIA, NAMESPACE, isCallAction, type CallAction,
   type AckBody, type CallBody, type CandidateInit, type CustomBody, type ErrorBody, type EventBody, type HelloBody,
   type IqBody, type JsongleMessage, type Media, type Metrics, type MutedMedia, type SessionDescriptionInit, type TextBody,
 } from './protocol/messages.ts';
@@ -34,6 +34,12 @@ export interface JsongleConfig {
   maxMessageSize?: number;
   /** A text or custom message without the server's `server-received` this long (ms) after it went out is failed (default 10000). */
   messageTimeout?: number;
+  /**
+   * What this side can do in a call, sent as `description.features` of its propose and proceed
+   * (default `["renegotiate"]`: mid-call offers, for ICE restarts and added media). `[]` behaves as
+   * the original JSONgle client.
+   */
+  features?: string[];
 }
 
 const HELLO = 'session-hello';
@@ -55,6 +61,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   readonly #outbox: Outbox;
   /** `from` + id of the messages delivered to the application: a message delivered again is not emitted again. */
   readonly #seen = new SeenIds();
+  readonly #features: string[];
   #timeout: number;
   #id = '';
   #registered = false;
@@ -83,6 +90,8 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     check(Number.isFinite(this.#timeout) && this.#timeout > 0, 'cfg.requestTimeout', 'a positive number (ms)');
     this.#maxSize = cfg.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     check(Number.isInteger(this.#maxSize) && this.#maxSize > 0, 'cfg.maxMessageSize', 'a positive integer');
+    check(cfg.features === undefined || (Array.isArray(cfg.features) && cfg.features.every((f) => isString(f))), 'cfg.features', 'an array of strings');
+    this.#features = [...(cfg.features ?? [FEATURE.RENEGOTIATE])];
     this.#log = new Logger('jsongle');
     this.logLevel = cfg.logLevel ?? 'warning';
     this.#pending = new PendingRequests(() => this.#timeout);
@@ -133,13 +142,16 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     const call = new Call(uuid(), this.#id, to, media, DIRECTION.OUTGOING, to);
     call.times.initiated = now();
     this.#begin(call);
-    this.#transition(call, '>session-propose', { initiated: call.times.initiated, media });
+    call.features = [...this.#features];
+    this.#transition(call, '>session-propose', { initiated: call.times.initiated, media, features: call.features });
     return call;
   }
 
   /** Answers the ringing incoming call. */
   proceed() {
-    this.#local('>session-proceed', 'proceed()', { proceeded: now() });
+    const call = this.currentCall;
+    if (call) call.features = [...this.#features];
+    this.#local('>session-proceed', 'proceed()', { proceeded: now(), features: [...this.#features] });
   }
 
   /** Declines the ringing incoming call. */
@@ -147,11 +159,12 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     this.#local('>session-decline', 'decline()', { ended: now() });
   }
 
-  /** Ends the call: retract (caller, before active), decline (callee, ringing) or terminate. */
-  end() {
+  /** Ends the call: retract (caller, before active), decline (callee, ringing) or terminate; `reason` (e.g. `connectivity-error`) goes on the wire. */
+  end(reason?: string) {
     const call = this.#need('end()');
+    check(reason === undefined || typeof reason === 'string', 'reason', 'a string');
     const input: Input = call.outgoing && !call.active ? '>session-retract' : call.state === 'ringing' ? '>session-decline' : '>session-terminate';
-    this.#local(input, 'end()', { ended: now() });
+    this.#local(input, 'end()', { ended: now() }, reason);
   }
 
   /** Mutes every medium of the call (`audio`, `video` or `audio+video` on the wire). */
@@ -216,13 +229,22 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
 
   /** Sends `iq-set`; resolves with the `iq-result` description (or the `ack`), rejects on `iq-error`, a failed ack or a timeout. */
   request(to: string, query: string, content: Record<string, unknown> = {}, transaction: string = uuid()): Promise<any> {
+    return this.#iq(ACTION.IQ_SET, to, query, content, transaction);
+  }
+
+  /** Ours: sends `iq-get`, a question that changes nothing (e.g. the server's `turn-credentials`); settles as request() does. */
+  get(to: string, query: string, content: Record<string, unknown> = {}): Promise<any> {
+    return this.#iq(ACTION.IQ_GET, to, query, content, uuid());
+  }
+
+  #iq(action: 'iq-get' | 'iq-set', to: string, query: string, content: Record<string, unknown>, transaction: string): Promise<any> {
     check(isString(to), 'to', 'a non-empty string');
     check(isString(query), 'query', 'a non-empty string');
     check(isObject(content), 'content', 'an object');
     check(isString(transaction), 'transaction', 'a non-empty string');
     check(!this.#pending.has(transaction), 'transaction', 'a transaction not already pending');
     const result = this.#pending.wait(transaction, `request '${query}' to ${to}`);
-    this.#send(iqMessage(this.#id, to, ACTION.IQ_SET, query, transaction, content));
+    this.#send(iqMessage(this.#id, to, action, query, transaction, content));
     return result;
   }
 
@@ -236,11 +258,8 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     check(query.before === undefined || isString(query.before), 'query.before', 'a message id or an ISO time');
     check(query.limit === undefined || (Number.isInteger(query.limit) && query.limit > 0 && query.limit <= 200), 'query.limit', 'an integer from 1 to 200');
     if (!this.#server) return Promise.reject(new JsongleError('invalid-state', 'history() needs a server (no session-hello came)'));
-    const transaction = uuid();
-    const result = this.#pending.wait(transaction, 'history request');
     const content = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
-    this.#send(iqMessage(this.#id, this.#server, ACTION.IQ_GET, 'history', transaction, content));
-    return result.then((d: any) => ({ messages: Array.isArray(d?.messages) ? d.messages : [], more: d?.more === true }));
+    return this.get(this.#server, 'history', content).then((d: any) => ({ messages: Array.isArray(d?.messages) ? d.messages : [], more: d?.more === true }));
   }
 
   /** Answers a request with `iq-result`; resolves when the server acks it. */
@@ -337,6 +356,9 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     if (!call || call.id !== j.sid) {
       return this.#fail(CLIENT_ERROR.UNKNOWN_CALL, `${j.action} for unknown call ${j.sid}`, { id: m.id, from: m.from, sid: j.sid });
     }
+    if (j.action === ACTION.INFO && j.reason === INFO.UNREACHABLE && call.state === 'active' && call.supports(FEATURE.RENEGOTIATE)) {
+      return this.emit('peerunreachable', call); // for a moment, maybe: the media session decides (see the event)
+    }
     this.#transition(call, `<${j.action}${j.action === ACTION.INFO ? `/${j.reason}` : ''}` as Input, undefined, m);
   }
 
@@ -411,7 +433,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
    * `unexpected-state`) when the table refuses a received message.
    */
   #transition(call: Call, input: Input, description?: CallBody['description'], m?: JsongleMessage<CallBody>, payload?: any): boolean {
-    const to = next(call, input);
+    const to = allowed(call, input);
     if (to === undefined) {
       this.#fail(CLIENT_ERROR.UNEXPECTED_STATE, `${m?.jsongle.action} (${input}) is not allowed in state '${call.state}'`, { id: m?.id, from: m?.from, sid: call.id });
       return false;
@@ -426,19 +448,26 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     let emit: (() => void) | undefined;
     const what = input.slice(1);
     switch (what) {
-      case 'session-propose': if (!local) t.rang = at; break;
+      case 'session-propose':
+        if (!local) {
+          t.rang = at;
+          call.remoteFeatures = featuresOf(d);
+        }
+        break;
       case 'session-info/trying': t.tried = at; break;
       case 'session-info/ringing': t.rang = at; break;
       case 'session-proceed':
         t.proceeded = at;
+        if (!local) call.remoteFeatures = featuresOf(d);
         if (!local) emit = () => this.emit('offerneeded', call);
         break;
       case 'session-initiate':
       case 'session-accept': {
         const offer = what === 'session-initiate';
         const sdp = local ? payload : offer ? d!.offer! : d!.answer!;
-        if (offer) t.offering = at;
-        else t.offered = at;
+        // Mid-call offers (ICE restart, added media) keep the times of the first negotiation.
+        if (offer) t.offering ??= at;
+        else t.offered ??= at;
         if (local) call.localOffer = sdp;
         else {
           call.remoteOffer = sdp;
@@ -475,7 +504,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
       default: // the ending messages
         t.ended = at;
         call.endedBy = what === 'session-info/unreachable' ? 'server' : local ? 'local' : 'remote';
-        call.cause = local ? '' : m!.jsongle.reason ?? '';
+        call.cause = local ? (typeof payload === 'string' ? payload : '') : m!.jsongle.reason ?? '';
         reason = ENDED[what];
         emit = () => {
           this.emit('callended', local, call);
@@ -488,22 +517,23 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     } else if (to === 'active') {
       reason = call.activeLocal && call.activeRemote ? 'is-active-both-side' : call.activeLocal ? 'is-active-local' : 'is-active-remote';
     }
-    if (local && description) this.#sendCall(call, input, description);
+    if (local && description) this.#sendCall(call, input, description, ENDED[what] && typeof payload === 'string' ? payload : undefined);
     call._enter(to, reason);
     if (to !== previous || reason !== before) this.emit('callstatechanged', call, { state: to, previous, reason });
     emit?.();
     return true;
   }
 
-  #sendCall(call: Call, input: Input, description: CallBody['description']) {
-    const [action, reason = ''] = input.slice(1).split('/');
+  #sendCall(call: Call, input: Input, description: CallBody['description'], ending?: string) {
+    const [action, info = ''] = input.slice(1).split('/');
+    const reason = ending ?? info;
     this.#send(callMessage(this.#id, call.peer, call, action as CallAction, description, reason));
   }
 
   /** A local call action: refused with `invalid-state` (thrown) when the table does not allow it now. */
   #local(input: Input, what: string, description: Record<string, unknown>, payload?: unknown) {
     const call = this.#need(what);
-    if (next(call, input) === undefined) {
+    if (allowed(call, input) === undefined) {
       throw new JsongleError('invalid-state', `${what} is not allowed: the ${call.direction} call is '${call.state}'`);
     }
     this.#transition(call, input, description, undefined, payload);
@@ -513,7 +543,9 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     const what = `${muted ? 'mute' : 'unmute'}${only ? only[0].toUpperCase() + only.slice(1) : ''}()`;
     const call = this.#need(what);
     const all = allMedia(call);
-    if (only && !all.includes(only)) throw new JsongleError('invalid-state', `${what}: the ${call.media} call has no ${only}`);
+    // An audio call may have gained video mid-call (addVideo) between peers that renegotiate.
+    const added = only === 'video' && call.supports(FEATURE.RENEGOTIATE);
+    if (only && !all.includes(only) && !added) throw new JsongleError('invalid-state', `${what}: the ${call.media} call has no ${only}`);
     const media = only ?? all;
     this.#local(muted ? '>session-info/mute' : '>session-info/unmute', what,
       muted ? { muted: now(), media } : { unmuted: now(), media }, media);
@@ -618,12 +650,20 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   }
 }
 
+/** The machine's answer, except that mid-call offers need both peers to list `renegotiate` (else: as the original, refused). */
+const allowed = (call: Call, input: Input) =>
+  call.state === 'active' && /session-(initiate|accept)$/.test(input) && !call.supports(FEATURE.RENEGOTIATE) ? undefined : next(call, input);
+
+/** The `features` a propose or proceed lists (strings only; anything else counts as none). */
+const featuresOf = (d: CallBody['description'] | undefined): string[] =>
+  Array.isArray(d?.features) ? d.features.filter((f): f is string => typeof f === 'string' && f.length <= 64).slice(0, 32) : [];
+
 // The spec's on* setters: `client.oncall = fn` is `client.on('call', fn)`, one slot per event.
 const slots = new WeakMap<JSONgle, Partial<Record<string, (...args: any[]) => void>>>();
 const EVENTS: (keyof JsongleEvents)[] = [
   'call', 'callended', 'callstatechanged', 'callmuted', 'callunmuted', 'localcallmuted', 'localcallunmuted',
   'offerneeded', 'offerreceived', 'candidatereceived', 'ticket', 'messagereceived', 'datareceived', 'event',
-  'request', 'error', 'connectionstatechanged', 'registered', 'messagefailed',
+  'request', 'error', 'connectionstatechanged', 'registered', 'messagefailed', 'peerunreachable',
 ];
 for (const event of EVENTS) {
   Object.defineProperty(JSONgle.prototype, `on${event}`, {

@@ -24,6 +24,11 @@ export const en = {
   'call.ended.terminated': 'Call ended',
   'call.ended.unreachable': '{name} cannot be reached',
   'call.ended.answered-elsewhere': 'Answered on another device',
+  'call.ended.connectivity-error': 'The connection was lost',
+  'call.quality': 'Call quality: {bars} of 5',
+  'call.add-video': 'Turn camera on',
+  'call.share-screen': 'Share screen',
+  'call.stop-screen-share': 'Stop sharing',
   // <jsongle-call>: controls
   'call.start': 'Call {name}',
   'call.accept': 'Accept',

@@ -21,6 +21,8 @@ export interface Ticket extends CallTimes {
   duration: number;
   /** Figures reported with reportMetrics() for this call (route, mos, error…). */
   metrics: Metrics;
+  /** ICE restarts this side made to bring the media back. */
+  restarts: number;
 }
 
 export const ticketOf = (call: Call, metrics: Metrics = {}): Ticket => ({
@@ -37,4 +39,5 @@ export const ticketOf = (call: Call, metrics: Metrics = {}): Ticket => ({
   ...call.times,
   duration: call.times.active && call.times.ended ? (Date.parse(call.times.ended) - Date.parse(call.times.active)) / 1000 : 0,
   metrics: { ...metrics },
+  restarts: call.restarts,
 });

@@ -8,7 +8,7 @@ import { tick } from './helpers.ts';
 
 const ticket = (over: Partial<Ticket>): Ticket => ({
   id: 'sid-1', caller: 'alice', callee: 'bob', peer: 'bob', media: 'audio', direction: 'outgoing', state: 'ended', outcome: 'terminated',
-  endedBy: 'local', cause: '', duration: 0, metrics: {}, initiated: '2024-01-01T10:00:00.000Z', ended: '2024-01-01T10:01:00.000Z', ...over,
+  endedBy: 'local', cause: '', duration: 0, metrics: {}, restarts: 0, initiated: '2024-01-01T10:00:00.000Z', ended: '2024-01-01T10:01:00.000Z', ...over,
 });
 
 test('own messages move forward through sending → sent → delivered → read, never back', () => {
