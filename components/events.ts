@@ -5,6 +5,7 @@ import type { Call, CallReason, CallState, MutedState } from '../src/call/call.t
 import type { ChatMessage } from '../src/chat/conversation.ts';
 import type { Ticket } from '../src/call/ticket.ts';
 import type { JsongleError } from '../src/errors.ts';
+import type { MediaChange } from '../src/media/peer.ts';
 import type { Media, MutedMedia } from '../src/protocol/messages.ts';
 import type { TransportState } from '../src/transport/transport.ts';
 
@@ -52,6 +53,19 @@ export interface MuteChange {
 export class JsongleMuteChangeEvent extends JsongleEvent<MuteChange> {
   static readonly type = 'jsongle-mute-change';
   constructor(detail: MuteChange) { super(JsongleMuteChangeEvent.type, detail); }
+}
+
+/** Media added or removed mid-call on either side (addVideo, screen share, the peer's). */
+export class JsongleMediaChangeEvent extends JsongleEvent<MediaChange> {
+  static readonly type = 'jsongle-media-change';
+  constructor(detail: MediaChange) { super(JsongleMediaChangeEvent.type, detail); }
+}
+
+/** The call quality indicator changed its bar count; the figures behind it (route: host, srflx or relay). */
+export interface QualityChange { bars: number; mos: number; rtt: number; jitter: number; packetLoss: number; route: string }
+export class JsongleQualityChangeEvent extends JsongleEvent<QualityChange> {
+  static readonly type = 'jsongle-quality-change';
+  constructor(detail: QualityChange) { super(JsongleQualityChangeEvent.type, detail); }
 }
 
 /** The call is over and its media released; `ticket` holds the metrics (route, mos, duration…). */
@@ -126,6 +140,8 @@ declare global {
     'jsongle-call-change': JsongleCallChangeEvent;
     'jsongle-mute-change': JsongleMuteChangeEvent;
     'jsongle-call-end': JsongleCallEndEvent;
+    'jsongle-media-change': JsongleMediaChangeEvent;
+    'jsongle-quality-change': JsongleQualityChangeEvent;
     'jsongle-error': JsongleErrorEvent;
     'jsongle-send': JsongleSendEvent;
     'jsongle-message': JsongleMessageEvent;

@@ -61,6 +61,12 @@ export interface ServerConfig {
   callGrace: number;
   /** Ms a call may stay unanswered before the server ends it. */
   ringTimeout: number;
+  /** TURN server URLs handed out by `iq-get turn-credentials` (empty: none). */
+  turnUrls: string[];
+  /** coturn's `static-auth-secret`: signs the TURN credentials ('' : none handed out). */
+  turnSecret: string;
+  /** Seconds a TURN credential stays valid. */
+  turnTtl: number;
 }
 
 type Kind = 'int' | 'string' | 'list' | 'level';
@@ -100,6 +106,9 @@ export const DEFAULTS: ServerConfig = {
   metricsToken: '',
   callGrace: 10_000,
   ringTimeout: 90_000,
+  turnUrls: [],
+  turnSecret: '',
+  turnTtl: 86_400,
 };
 
 export const SETTINGS: Setting[] = [
@@ -133,6 +142,9 @@ export const SETTINGS: Setting[] = [
   { key: 'tokenAudience', env: 'JSONGLE_TOKEN_AUDIENCE', kind: 'string', help: "when set, a token's 'aud' must include this" },
   { key: 'maxConnectionsPerUser', env: 'JSONGLE_MAX_CONNECTIONS_PER_USER', kind: 'int', min: 1, help: 'connections one user may hold at once; more get their hello refused with 429002' },
   { key: 'metricsToken', env: 'JSONGLE_METRICS_TOKEN', kind: 'string', help: 'when set, /metrics needs the header Authorization: Bearer <value> (else 401)' },
+  { key: 'turnUrls', env: 'JSONGLE_TURN_URLS', kind: 'list', help: 'comma-separated TURN URLs (turn:host:3478?transport=udp,…) handed out by iq-get turn-credentials' },
+  { key: 'turnSecret', env: 'JSONGLE_TURN_SECRET', kind: 'string', help: "the TURN server's shared secret (coturn use-auth-secret / static-auth-secret); signs the credentials" },
+  { key: 'turnTtl', env: 'JSONGLE_TURN_TTL', kind: 'int', min: 60, help: 'seconds a TURN credential stays valid' },
 ];
 
 export class ConfigError extends Error {
@@ -154,6 +166,7 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConf
   if (!config.name) problems.push('name must not be empty');
   if (config.name.includes('/')) problems.push('name must not contain "/"');
   if (!(Number.isFinite(config.tokenClockTolerance) && config.tokenClockTolerance >= 0)) problems.push('tokenClockTolerance must be a number of seconds ≥ 0');
+  if (!config.turnUrls.length !== !config.turnSecret) problems.push('turnUrls and turnSecret (JSONGLE_TURN_URLS, JSONGLE_TURN_SECRET) must be set together');
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   return config;
 }

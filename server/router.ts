@@ -10,6 +10,7 @@ import { HISTORY, onHistory } from './handlers/history.ts';
 import { relay } from './handlers/relay.ts';
 import { onServerRequest } from './handlers/rooms.ts';
 import { onSessionToken, SESSION_TOKEN } from './handlers/token.ts';
+import { onTurnCredentials, TURN_QUERY } from './handlers/turn.ts';
 
 export function route(ctx: Context, client: Client, m: JsongleMessage): void | Promise<void> {
   const j = m.jsongle;
@@ -42,6 +43,7 @@ function toServer(ctx: Context, client: Client, m: JsongleMessage): void | Promi
   if (server === 'answer') {
     if (j.action === ACTION.IQ_GET && (j as IqBody).query === HISTORY) return onHistory(ctx, client, m as JsongleMessage<IqBody>);
     if (j.action === ACTION.IQ_SET && (j as IqBody).query === SESSION_TOKEN) return onSessionToken(ctx, client, m as JsongleMessage<IqBody>);
+    if (j.action !== ACTION.IQ_RESULT && (j as IqBody).query === TURN_QUERY) return onTurnCredentials(ctx, client, m as JsongleMessage<IqBody>);
     if (j.action !== ACTION.IQ_RESULT) return onServerRequest(ctx, client, m as JsongleMessage<IqBody>);
     if ((j as IqBody).query === HELLO) return onHelloAnswer(ctx, client, m as JsongleMessage<IqBody>);
   }

@@ -1,9 +1,10 @@
 // class JSONgle: the whole client API of the spec over any Transport. DOM-free.
 import { EventEmitter } from 'eventemitter3';
 import { Call, DIRECTION } from './call/call.ts';
-import { next, type Input } from './call/machine.ts';
+import type { Input } from './call/machine.ts';
 import { ticketOf, type Ticket } from './call/ticket.ts';
 import {
+  allowed,
   allMedia, END_REASON, endingInput, mutedAfter, receivePropose, transition, type CallDispatcher,
 } from './call/transition.ts';
 import { check, isObject, isString, JsongleError } from './errors.ts';
@@ -14,7 +15,7 @@ import {
 } from './protocol/build.ts';
 import { CLIENT_ERROR, ERROR_CODE, type ClientErrorCode } from './protocol/codes.ts';
 import {
-  ACTION, EVENT, INFO, MEDIA, NAMESPACE, isCallAction, isServerWord, type CallAction,
+  ACTION, EVENT, FEATURE, INFO, MEDIA, NAMESPACE, isCallAction, isServerWord, type CallAction,
   type AckBody, type CallBody, type CandidateInit, type CustomBody, type ErrorBody, type EventBody, type HelloBody,
   type IqBody, type JsongleMessage, type Media, type Metrics, type SessionDescriptionInit, type TextBody,
 } from './protocol/messages.ts';
@@ -49,6 +50,12 @@ export interface JsongleConfig {
   typingExpiry?: number;
   /** An outgoing call nobody answers is retracted (reason `timeout`) after this many ms (default 60000; 0: never). */
   ringTimeout?: number;
+  /**
+   * What this side can do in a call, sent as `description.features` of its propose and proceed
+   * (default `["renegotiate"]`: mid-call offers, for ICE restarts and added media). `[]` behaves as
+   * the original JSONgle client.
+   */
+  features?: string[];
 }
 
 const HELLO = 'session-hello';
@@ -76,6 +83,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   /** Peers composing, with when their `composing` expires; in the order they (last) started. */
   readonly #typing = new Map<string, number>();
   readonly #typingExpiry: number;
+  readonly #features: string[];
   #timeout: number;
   #id = '';
   #registered = false;
@@ -121,6 +129,8 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     check(Number.isInteger(this.#maxSize) && this.#maxSize > 0, 'cfg.maxMessageSize', 'a positive integer');
     this.#typingExpiry = cfg.typingExpiry ?? 30_000;
     check(Number.isFinite(this.#typingExpiry) && this.#typingExpiry > 0, 'cfg.typingExpiry', 'a positive number (ms)');
+    check(cfg.features === undefined || (Array.isArray(cfg.features) && cfg.features.every((f) => isString(f))), 'cfg.features', 'an array of strings');
+    this.#features = [...(cfg.features ?? [FEATURE.RENEGOTIATE])];
     this.#log = new Logger('jsongle');
     this.logLevel = cfg.logLevel ?? 'warning';
     check(cfg.token === undefined || typeof cfg.token === 'string', 'cfg.token', 'a string (a JWT)');
@@ -142,6 +152,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     this.#calls = {
       get id() { return self.#id; },
       get metrics() { return self.#metrics; },
+      get features() { return self.#features; },
       send: (m) => this.#send(m),
       emit: (event, ...args) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args),
       fail: (code, message, detail) => this.#fail(code, message, detail),
@@ -214,13 +225,16 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     const call = new Call(uuid(), this.#id, to, media, DIRECTION.OUTGOING, to);
     call.times.initiated = now();
     this.#begin(call);
-    transition(this.#calls, call, '>session-propose', { description: { initiated: call.times.initiated, media }, ringTimeout });
+    call.features = [...this.#features];
+    transition(this.#calls, call, '>session-propose', { description: { initiated: call.times.initiated, media, features: call.features }, ringTimeout });
     return call;
   }
 
   /** Answers the ringing incoming call. */
   proceed() {
-    this.#local('>session-proceed', 'proceed()', { proceeded: now() });
+    const call = this.currentCall;
+    if (call) call.features = [...this.#features];
+    this.#local('>session-proceed', 'proceed()', { proceeded: now(), features: [...this.#features] });
   }
 
   /** Declines the ringing incoming call; `reason` says why on the wire (e.g. `busy`, `media-error`). */
@@ -298,6 +312,15 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
 
   /** Sends `iq-set`; resolves with the `iq-result` description (or the `ack`), rejects on `iq-error`, a failed ack or a timeout. */
   request(to: string, query: string, content: Record<string, unknown> = {}, transaction: string = uuid()): Promise<any> {
+    return this.#iq(ACTION.IQ_SET, to, query, content, transaction);
+  }
+
+  /** Ours: sends `iq-get`, a question that changes nothing (e.g. the server's `turn-credentials`); settles as request() does. */
+  get(to: string, query: string, content: Record<string, unknown> = {}): Promise<any> {
+    return this.#iq(ACTION.IQ_GET, to, query, content, uuid());
+  }
+
+  #iq(action: 'iq-get' | 'iq-set', to: string, query: string, content: Record<string, unknown>, transaction: string): Promise<any> {
     check(isString(to), 'to', 'a non-empty string');
     check(isString(query), 'query', 'a non-empty string');
     check(isObject(content), 'content', 'an object');
@@ -305,7 +328,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     check(!this.#pending.has(transaction), 'transaction', 'a transaction not already pending');
     // Answered by `to` (a member of it, for a room), or refused by the server.
     const result = this.#pending.wait(transaction, `request '${query}' to ${to}`, [to, this.#server]);
-    this.#send(iqMessage(this.#id, to, ACTION.IQ_SET, query, transaction, content));
+    this.#send(iqMessage(this.#id, to, action, query, transaction, content));
     return result;
   }
 
@@ -319,11 +342,8 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     check(query.before === undefined || isString(query.before), 'query.before', 'a message id or an ISO time');
     check(query.limit === undefined || (Number.isInteger(query.limit) && query.limit > 0 && query.limit <= 200), 'query.limit', 'an integer from 1 to 200');
     if (!this.#server) return Promise.reject(new JsongleError('invalid-state', 'history() needs a server (no session-hello came)'));
-    const transaction = uuid();
-    const result = this.#pending.wait(transaction, 'history request');
     const content = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
-    this.#send(iqMessage(this.#id, this.#server, ACTION.IQ_GET, 'history', transaction, content));
-    return result.then((d: any) => ({ messages: Array.isArray(d?.messages) ? d.messages : [], more: d?.more === true }));
+    return this.get(this.#server, 'history', content).then((d: any) => ({ messages: Array.isArray(d?.messages) ? d.messages : [], more: d?.more === true }));
   }
 
   /** Answers a request with `iq-result`; resolves when the server acks it. */
@@ -430,6 +450,9 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     }
     if (!this.#fromPeer(call, m)) {
       return this.#fail(CLIENT_ERROR.WRONG_SENDER, `${j.action} for call ${j.sid} from ${m.from}, not from its peer ${this.#peerFrom || call.peer}`, { id: m.id, from: m.from, sid: j.sid });
+    }
+    if (j.action === ACTION.INFO && j.reason === INFO.UNREACHABLE && call.state === 'active' && call.supports(FEATURE.RENEGOTIATE)) {
+      return this.emit('peerunreachable', call); // for a moment, maybe: the media session decides (see the event)
     }
     transition(this.#calls, call, `<${j.action}${j.action === ACTION.INFO ? `/${j.reason}` : ''}` as Input, { m });
   }
@@ -598,7 +621,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   /** A local call action: refused with `invalid-state` (thrown) when the table does not allow it now. */
   #local(input: Input, what: string, description: Record<string, unknown>, payload?: unknown, reason?: string) {
     const call = this.#need(what);
-    if (next(call, input) === undefined) {
+    if (allowed(call, input) === undefined) {
       throw new JsongleError('invalid-state', `${what} is not allowed: the ${call.direction} call is '${call.state}'`);
     }
     transition(this.#calls, call, input, { description, payload, reason });
@@ -619,7 +642,9 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     const what = `${muted ? 'mute' : 'unmute'}${only ? only[0].toUpperCase() + only.slice(1) : ''}()`;
     const call = this.#need(what);
     const all = allMedia(call);
-    if (only && !all.includes(only)) throw new JsongleError('invalid-state', `${what}: the ${call.media} call has no ${only}`);
+    // An audio call may have gained video mid-call (addVideo) between peers that renegotiate.
+    const added = only === 'video' && call.supports(FEATURE.RENEGOTIATE);
+    if (only && !all.includes(only) && !added) throw new JsongleError('invalid-state', `${what}: the ${call.media} call has no ${only}`);
     // On the wire, `media` is what remains muted after the change (the original client's meaning).
     const media = mutedAfter(call, muted, only);
     this.#local(muted ? '>session-info/mute' : '>session-info/unmute', what,
@@ -731,7 +756,7 @@ const slots = new WeakMap<JSONgle, Partial<Record<string, (...args: any[]) => vo
 const EVENTS: (keyof JsongleEvents)[] = [
   'call', 'callended', 'callstatechanged', 'callmuted', 'callunmuted', 'localcallmuted', 'localcallunmuted',
   'offerneeded', 'offerreceived', 'candidatereceived', 'ticket', 'messagereceived', 'datareceived', 'event',
-  'request', 'error', 'connectionstatechanged', 'registered', 'messagefailed',
+  'request', 'error', 'connectionstatechanged', 'registered', 'messagefailed', 'peerunreachable',
 ];
 for (const event of EVENTS) {
   Object.defineProperty(JSONgle.prototype, `on${event}`, {

@@ -38,6 +38,12 @@ export interface JsongleEvents {
   error: (error: JsongleError, from?: string) => void;
   /** Ours: the transport's state. */
   connectionstatechanged: (state: TransportState) => void;
+  /**
+   * Ours: the server said the peer of an active call cannot be reached right now (a restarted
+   * server, a reconnection). Between peers that renegotiate the call stays up: the media session's
+   * ICE recovery retries and ends it with `connectivity-error` if the peer does not come back.
+   */
+  peerunreachable: (call: Call) => void;
   /** Ours: the server acknowledged our identity; `id` is now the registered uid. */
   registered: (id: string) => void;
   /**

@@ -308,6 +308,15 @@ export const callStyles = css`
     :is([data-phase='calling'], [data-phase='incoming']) [part~='name'] { font-size: 1.5rem; }
   }
 
+  [part='quality'] { display: inline-flex; align-items: flex-end; gap: 2px; height: 0.8em; margin-inline-start: 0.5em; }
+  [part='quality-bar'] { width: 3px; background: var(--jsongle-call-quality-off-color, #d0d7de); border-radius: 1px; }
+  [part='quality-bar']:nth-child(1) { height: 20%; }
+  [part='quality-bar']:nth-child(2) { height: 40%; }
+  [part='quality-bar']:nth-child(3) { height: 60%; }
+  [part='quality-bar']:nth-child(4) { height: 80%; }
+  [part='quality-bar']:nth-child(5) { height: 100%; }
+  [part='quality-bar'].lit { background: var(--jsongle-call-quality-color, #1a7f37); }
+
   @media (prefers-reduced-motion: reduce) {
     *, *::before, *::after { animation: none !important; transition: none !important; }
   }

@@ -7,8 +7,10 @@ import { JsongleError } from '../../src/errors.ts';
 import type { CallStateChange } from '../../src/events.ts';
 import { kindsFor, openDevices, type MediaConstraintsOptions } from '../../src/media/devices.ts';
 import { MediaSession, type MediaSessionOptions, type MediaSummary } from '../../src/media/peer.ts';
+import type { Quality } from '../../src/media/quality.ts';
 import {
-  JsongleCallChangeEvent, JsongleCallEndEvent, JsongleErrorEvent, JsongleIncomingCallEvent, JsongleMuteChangeEvent,
+  JsongleCallChangeEvent, JsongleCallEndEvent, JsongleErrorEvent, JsongleIncomingCallEvent, JsongleMediaChangeEvent, JsongleMuteChangeEvent,
+  JsongleQualityChangeEvent,
   type CallElementState, type MuteChange,
 } from '../events.ts';
 import { JsongleElement } from '../internal/base.ts';
@@ -45,7 +47,7 @@ let placing: JsongleCall | null = null;
  * @attr ring-timeout - Seconds an outgoing call may ring unanswered before it is retracted (reason `timeout`); default: the client's `ringTimeout` (60 s).
  * @attr without-controls - Hides the built-in buttons (the `controls` slot stays).
  * @attr connection - The id of the `<jsongle-connection>` to use, when it is not an ancestor.
- * @attr ice-servers - STUN/TURN servers as JSON: `[{"urls":"turn:turn.example.com","username":"u","credential":"p"}]`.
+ * @attr ice-servers - STUN/TURN servers as JSON: `[{"urls":"turn:turn.example.com","username":"u","credential":"p"}]`. Unset: the enclosing `<jsongle-connection>`'s, else TURN credentials from the server.
  * @attr audio-input - The deviceId of the microphone to use; changed during a call, the call moves to it.
  * @attr video-input - The deviceId of the camera to use; changed during a call, the call moves to it.
  * @attr ringtone - The sound of an incoming call: empty (default) for the built-in tone (Web Audio, no file), `none` for silence (no ringback either), or the URL of an audio file to loop.
@@ -62,11 +64,14 @@ let placing: JsongleCall | null = null;
  * @prop {MutedState} remoteMuted - What the peer has muted (read-only).
  * @prop {'ringtone' | 'ringback' | null} ringtonePlaying - What sounds now: `ringtone` (a call rings here), `ringback` (the callee's device rings), or null (read-only).
  * @prop {RTCIceServer[]} iceServers - STUN/TURN servers; as the `ice-servers` attribute, JSON: `[{"urls":"turn:turn.example.com","username":"u","credential":"p"}]`.
+ * @prop {RTCConfiguration} rtcConfiguration - Anything else for the RTCPeerConnection, e.g. `{ iceTransportPolicy: 'relay' }` (TURN only).
  * @prop {MediaConstraintsOptions} constraints - Extra getUserMedia constraints: `{ audio?: {...}, video?: { width, height, deviceId… } }`.
  *
  * @fires {JsongleIncomingCallEvent} jsongle-incoming-call - `{ call, from, media }`, cancelable: cancel it to handle the call yourself.
  * @fires {JsongleCallChangeEvent} jsongle-call-change - `{ state, previous, reason }`.
  * @fires {JsongleMuteChangeEvent} jsongle-mute-change - `{ side, media, local, remote }`.
+ * @fires {JsongleMediaChangeEvent} jsongle-media-change - `{ local: { audio, video, screen }, remote: { audio, video } }` when media is added or removed mid-call (addVideo, screen share, the peer's).
+ * @fires {JsongleQualityChangeEvent} jsongle-quality-change - `{ bars, mos, rtt, jitter, packetLoss, route }` when the quality indicator's bar count changes.
  * @fires {JsongleCallEndEvent} jsongle-call-end - `{ reason, ticket }` once the media is released; the ticket holds route, mos, duration.
  * @fires {JsongleErrorEvent} jsongle-error - `{ error }`: camera/microphone refused or missing (`error.detail.device`, `error.detail.reason`), connection failed…
  *
@@ -83,7 +88,9 @@ let placing: JsongleCall | null = null;
  * @csspart info - The name, the state and the badges.
  * @csspart name - The peer's name.
  * @csspart status - The state line: the state, and the duration of an ended call.
- * @csspart state - The state in a few words; the timer when connected.
+ * @csspart state - The state in a few words; the timer when connected ("Reconnecting…" while an ICE restart brings the media back).
+ * @csspart quality - The call quality indicator in the state line: 1–5 bars from the E-model MOS of the last 5 s, labelled for screen readers.
+ * @csspart quality-bar - One bar of the indicator (`lit` class when it counts).
  * @csspart duration - How long the ended call lasted.
  * @csspart hint - What the element is for, before any call.
  * @csspart badges - What the peer has muted, as badges.
@@ -99,6 +106,9 @@ let placing: JsongleCall | null = null;
  * @csspart mute-audio - The microphone toggle (`aria-pressed`, named by its state).
  * @csspart mute-video - The camera toggle (`aria-pressed`, named by its state).
  * @csspart hangup - The hang-up button.
+ * @csspart add-video - The button that adds the camera to an audio call (peers that can renegotiate).
+ * @csspart share-screen - The screen share button (hidden where the browser has no getDisplayMedia).
+ * @csspart stop-screen-share - The button that stops sharing the screen.
  * @csspart fullscreen - The full-screen button (video calls).
  * @csspart live-region - The (visually hidden) live region that announces state changes.
  * @csspart alert-region - The (visually hidden) assertive live region that announces an incoming call.
@@ -124,6 +134,8 @@ let placing: JsongleCall | null = null;
  * @cssprop --jsongle-call-avatar-background - Avatar background (default: one of six colours, chosen by the name).
  * @cssprop --jsongle-call-state-color - Colour of the state text.
  * @cssprop --jsongle-call-error-color - Colour of the error text.
+ * @cssprop --jsongle-call-quality-color - Colour of the lit quality bars.
+ * @cssprop --jsongle-call-quality-off-color - Colour of the unlit quality bars.
  * @cssprop --jsongle-call-accept-background - Accept button background.
  * @cssprop --jsongle-call-hangup-background - Decline and hang-up button background.
  * @cssprop --jsongle-call-pressed-background - Background of a pressed (muted) toggle.
@@ -143,6 +155,8 @@ let placing: JsongleCall | null = null;
  * @cssstate ended - The call is over.
  * @cssstate audio-muted - The local microphone is muted.
  * @cssstate video-muted - The local camera is off.
+ * @cssstate reconnecting - The media path broke; an ICE restart is bringing it back.
+ * @cssstate sharing-screen - This side shares its screen.
  */
 export class JsongleCall extends JsongleElement {
   static override styles = [hostStyles, buttonStyles, callStyles];
@@ -155,6 +169,7 @@ export class JsongleCall extends JsongleElement {
   @property({ reflect: true }) connection = '';
   @property({ attribute: 'ice-servers', type: Array }) iceServers: RTCIceServer[] = [];
   @property({ attribute: false }) constraints: MediaConstraintsOptions = {};
+  @property({ attribute: false }) rtcConfiguration: RTCConfiguration = {};
   @property({ attribute: 'audio-input' }) audioInput = '';
   @property({ attribute: 'video-input' }) videoInput = '';
   @property({ reflect: true }) ringtone = '';
@@ -172,6 +187,7 @@ export class JsongleCall extends JsongleElement {
   #activeSince = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #answering = false;
+  #quality: Quality | null = null;
   /** The assertive announcement (an incoming call); `#announcement` has the polite ones. */
   #alert = '';
   readonly #tone = new Ringtone();
@@ -292,6 +308,13 @@ export class JsongleCall extends JsongleElement {
   /** Turns the camera off or on; returns true when it is now off. */
   toggleVideo(): boolean { return this.#toggle('video'); }
 
+  /** Adds the camera to an active audio call; both sides then see video (the peer must list `renegotiate`). */
+  addVideo(): Promise<void> { return this.#needSession('addVideo()').addVideo(this.#mediaOptions().constraints); }
+  /** Shares the screen instead of the camera (or as the video of an audio call); the peer sees it. */
+  shareScreen(): Promise<void> { return this.#needSession('shareScreen()').shareScreen(); }
+  /** Stops sharing the screen: the camera comes back (or the video leaves an audio call). */
+  stopScreenShare(): Promise<void> { return this.#session?.stopScreenShare() ?? Promise.resolve(); }
+
   // ---- lifecycle -----------------------------------------------------------------------------
 
   override connectedCallback() {
@@ -389,6 +412,7 @@ export class JsongleCall extends JsongleElement {
     this.#ticket = null;
     this.#error = null;
     this.#activeSince = 0;
+    this.#quality = null;
     const session = MediaSession.attach(client, call, { ...this.#mediaOptions(), stream: this.#stream ?? undefined });
     this.#session = session;
     const update = () => this.requestUpdate();
@@ -397,6 +421,24 @@ export class JsongleCall extends JsongleElement {
     session.on('connectionstatechange', update);
     session.on('mutechange', (change) => this.#muteChanged(change));
     session.on('error', (error) => this.#fail(error));
+    session.on('reconnecting', (on) => {
+      this.setCustomState('reconnecting', on);
+      this.#announce(on ? this.t('call.status.reconnecting') : this.#stateText());
+      this.requestUpdate();
+    });
+    session.on('mediachange', (change) => {
+      this.setCustomState('sharing-screen', change.local.screen);
+      this.requestUpdate();
+      this.fire(new JsongleMediaChangeEvent(change));
+    });
+    session.on('quality', (q) => {
+      const changed = q.bars !== this.#quality?.bars;
+      this.#quality = q;
+      if (!changed) return;
+      this.requestUpdate();
+      const { bars, mos, rtt, jitter, packetLoss, route } = q;
+      this.fire(new JsongleQualityChangeEvent({ bars, mos, rtt, jitter, packetLoss, route }));
+    });
     session.closed.then((summary) => this.#closed(call, summary));
     this.#setState(call.state, call.reason);
   }
@@ -405,7 +447,11 @@ export class JsongleCall extends JsongleElement {
     const constraints: MediaConstraintsOptions = { ...this.constraints };
     if (this.audioInput) constraints.audio = { ...constraints.audio, deviceId: { exact: this.audioInput } };
     if (this.videoInput) constraints.video = { ...constraints.video, deviceId: { exact: this.videoInput } };
-    return { iceServers: Array.isArray(this.iceServers) ? this.iceServers : [], constraints };
+    // This element's servers, else its connection's; none: the media session asks the server for TURN.
+    const own = Array.isArray(this.iceServers) && this.iceServers.length ? this.iceServers : undefined;
+    const shared = this.#clients.provider?.iceServers;
+    const iceServers = own ?? (Array.isArray(shared) && shared.length ? shared : undefined);
+    return { iceServers, rtcConfiguration: this.rtcConfiguration, constraints };
   }
 
   #setState(state: CallElementState, reason: CallReason) {
@@ -443,6 +489,9 @@ export class JsongleCall extends JsongleElement {
     if (this.#state !== 'ended') this.#setState('ended', call.reason);
     this.setCustomState('audio-muted', false);
     this.setCustomState('video-muted', false);
+    this.setCustomState('reconnecting', false);
+    this.setCustomState('sharing-screen', false);
+    this.#quality = null;
     this.requestUpdate();
     this.fire(new JsongleCallEndEvent({ reason: call.reason, ticket: this.#ticket }));
   }
@@ -451,6 +500,12 @@ export class JsongleCall extends JsongleElement {
     const session = this.#session;
     if (!session || !this.#call || this.#call.ended) throw new JsongleError('invalid-state', `toggle${kind === 'audio' ? 'Audio' : 'Video'}() needs a call in progress`);
     return session.toggle(kind);
+  }
+
+  #needSession(what: string): MediaSession {
+    const session = this.#session;
+    if (!session || !this.#call || this.#call.ended) throw new JsongleError('invalid-state', `${what} needs a call in progress`);
+    return session;
   }
 
   #requireClient(): JSONgle {
@@ -553,7 +608,7 @@ export class JsongleCall extends JsongleElement {
     switch (this.#state) {
       case 'idle': return 'idle';
       case 'ended': return 'ended';
-      case 'active': return this.#session?.connectionState === 'disconnected' ? 'reconnecting' : 'active';
+      case 'active': return this.#session?.reconnecting || this.#session?.connectionState === 'disconnected' ? 'reconnecting' : 'active';
       case 'ringing': return call.outgoing ? 'calling' : 'incoming';
       default: return call.outgoing && this.#state !== 'proceeded' && this.#state !== 'offering' ? 'calling' : 'connecting';
     }
@@ -622,14 +677,16 @@ export class JsongleCall extends JsongleElement {
       const key = `error.media.${d.reason}` as TranslationKey;
       return this.t(key, { device: this.t(`device.${d.device}` as TranslationKey) });
     }
-    if (error.code === 'media' && (d.reason === 'ice-failed' || d.reason === 'dtls-failed')) return this.t('error.connection');
+    if (error.code === 'media' && (d.reason === 'ice-failed' || d.reason === 'dtls-failed' || d.reason === 'connectivity-error')) return this.t('error.connection');
     return this.t('error.generic', { message: error.message });
   }
 
   protected override render() {
     const call = this.#call;
     const live = !!call && !call.ended;
-    const video = call ? call.media !== 'audio' : this.media === 'video';
+    // A video call, or an audio call that gained video (addVideo, a shared screen, the peer's).
+    const media = this.#session?.media;
+    const video = call ? call.media !== 'audio' || !!media?.local.video || !!media?.remote.video : this.media === 'video';
     const phase = this.#phase();
     // The peer's video fills the stage once it plays; until then (and while their camera is off)
     // their avatar stands in, so the stage is never a black box.
@@ -681,6 +738,7 @@ export class JsongleCall extends JsongleElement {
         <p part="status">
           ${phase === 'reconnecting' ? icons.signal : nothing}
           <span part="state">${this.#statusText(phase)}</span>
+          ${(phase === 'active' || phase === 'reconnecting') && this.#quality ? this.#renderQuality(this.#quality.bars) : nothing}
           ${duration ? html`<span aria-hidden="true">·</span> <span part="duration">${duration}</span>` : nothing}
         </p>
         ${phase === 'idle' && !name ? html`<p part="hint">${this.t('call.idle.hint')}</p>` : nothing}
@@ -757,9 +815,36 @@ export class JsongleCall extends JsongleElement {
         @click=${this.#act(() => this.toggleVideo())}>${muted.video ? icons.cameraOff : icons.camera}<span class="tip" aria-hidden="true">${cam}</span></button>` : nothing}
       <button part="hangup" class="icon-button" type="button" aria-label=${this.t('call.hangup')} @click=${this.#act(() => this.hangup())}>
         ${icons.hangup}<span class="tip" aria-hidden="true">${this.t('call.hangup')}</span></button>
+      ${this.#renderMediaButtons()}
     `;
   }
+
+  /**
+   * Add video, share / stop sharing the screen: after hang-up, so that appearing once the call is
+   * active they move none of the buttons already on screen.
+   */
+  #renderMediaButtons() {
+    const session = this.#session;
+    if (this.#state !== 'active' || !session) return nothing;
+    const { local } = session.media;
+    const addVideo = !local.video && !local.screen && session.canRenegotiate;
+    const share = canShareScreen() && (local.video || session.canRenegotiate);
+    return html`
+      ${addVideo ? html`<button part="add-video" type="button" @click=${this.#act(() => this.addVideo())}>${this.t('call.add-video')}</button>` : nothing}
+      ${share ? (local.screen
+        ? html`<button part="stop-screen-share" type="button" @click=${this.#act(() => this.stopScreenShare())}>${this.t('call.stop-screen-share')}</button>`
+        : html`<button part="share-screen" type="button" @click=${this.#act(() => this.shareScreen())}>${this.t('call.share-screen')}</button>`) : nothing}
+    `;
+  }
+
+  #renderQuality(bars: number) {
+    const bar = (n: number) => html`<span part="quality-bar" class=${n <= bars ? 'lit' : ''}></span>`;
+    return html`<span part="quality" role="img" aria-label=${this.t('call.quality', { bars: String(bars) })} data-bars=${bars}>${[1, 2, 3, 4, 5].map(bar)}</span>`;
+  }
 }
+
+/** Whether this browser can share a screen (no getDisplayMedia: the button is not shown). */
+const canShareScreen = () => typeof navigator !== 'undefined' && typeof navigator.mediaDevices?.getDisplayMedia === 'function';
 
 type Phase = 'idle' | 'calling' | 'incoming' | 'connecting' | 'active' | 'reconnecting' | 'ended';
 

@@ -34,9 +34,11 @@ const RETRY_MAX = 30_000;
  * @attr channel - The BroadcastChannel name (default `jsongle`).
  * @attr without-status - Hides the status indicator.
  * @attr lang - The language of the status text (`en`, `fr`).
+ * @attr ice-servers - STUN/TURN servers as JSON for every `<jsongle-call>` inside (a call's own `ice-servers` wins): `[{"urls":"turn:turn.example.com","username":"u","credential":"p"}]`. Unset: the calls ask the server for TURN credentials.
  *
  * @prop {JSONgle | null} client - The JSONgle client: the element's own, or one set by the page.
  * @prop {ConnectionState} state - `idle`, `connecting`, `open`, `reconnecting` or `closed` (read-only).
+ * @prop {RTCIceServer[]} iceServers - STUN/TURN servers for every call inside; as the `ice-servers` attribute, JSON.
  * @prop {SocketIoConnect | null} io - socket.io-client's `io` for `transport="socket.io"` (default: `window.io`).
  * @prop {TokenProvider | null} tokenProvider - An async function returning a fresh identity token: asked before each (re)connection and about 60 s before the current token's `exp`.
  *
@@ -74,6 +76,7 @@ export class JsongleConnection extends JsongleElement {
   @property({ reflect: true }) transport: TransportKind = 'websocket';
   @property({ reflect: true }) channel = '';
   @property({ attribute: 'without-status', type: Boolean, reflect: true }) withoutStatus = false;
+  @property({ attribute: 'ice-servers', type: Array }) iceServers: RTCIceServer[] = [];
   /** socket.io-client's `io`, for `transport="socket.io"` (default: `window.io`). */
   @property({ attribute: false }) io: SocketIoConnect | null = null;
   /** Returns a fresh identity token (see the class comment). */

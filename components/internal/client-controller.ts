@@ -6,7 +6,7 @@
 // disconnected: hosts subscribe to the client there and unsubscribe from the previous one.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { JSONgle } from '../../src/client.ts';
-import { clientProvider } from './context.ts';
+import { clientProvider, type ClientProvider } from './context.ts';
 
 export interface ClientHost extends ReactiveControllerHost, HTMLElement {
   /** The id of a <jsongle-connection>, from the `connection` attribute ('' when unset). */
@@ -60,13 +60,18 @@ export class ClientController implements ReactiveController {
 
   #find(): JSONgle | null {
     if (this.#explicit) return this.#explicit;
+    return this.provider?.client ?? null;
+  }
+
+  /** The element the client comes from (a `<jsongle-connection>`), or null for an explicit client. */
+  get provider(): ClientProvider | null {
+    if (this.#explicit) return null;
     const id = this.#host.connection;
     if (id) {
       const root = this.#host.getRootNode() as Document | ShadowRoot;
-      const target = (root.getElementById?.(id) ?? document.getElementById(id)) as { client?: JSONgle | null } | null;
-      return target?.client ?? null;
+      return (root.getElementById?.(id) ?? document.getElementById(id)) as ClientProvider | null;
     }
-    return clientProvider(this.#host)?.client ?? null;
+    return clientProvider(this.#host);
   }
 
   // A <jsongle-connection> changed state or client: it may be the one named by `connection`, or

@@ -8,6 +8,8 @@ export const providesClient = Symbol.for('jsongle-provides-client');
 
 export interface ClientProvider {
   readonly client: JSONgle | null;
+  /** STUN/TURN servers for the calls that use this provider (`<jsongle-connection ice-servers>`). */
+  readonly iceServers?: RTCIceServer[];
 }
 
 /** The nearest ancestor of `element` that provides a client, or null. */

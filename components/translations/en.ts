@@ -32,7 +32,11 @@ export const en = {
   'call.ended.gone': '{name} left the call',
   'call.ended.media-error.outgoing': '{name} could not answer (microphone unavailable)',
   'call.ended.media-error.incoming': 'You could not answer (microphone unavailable)',
-  'call.ended.connectivity-error': 'The connection with {name} failed',
+  'call.ended.connectivity-error': 'The connection with {name} was lost',
+  'call.quality': 'Call quality: {bars} of 5',
+  'call.add-video': 'Turn camera on',
+  'call.share-screen': 'Share screen',
+  'call.stop-screen-share': 'Stop sharing',
   // <jsongle-call>: controls
   'call.start': 'Call {name}',
   'call.accept': 'Accept',

@@ -38,6 +38,12 @@ export class Call {
   endedBy: 'local' | 'remote' | 'server' | null = null;
   /** The wire `reason` of the ending message when it said more (e.g. `busy`, `answered-elsewhere`). */
   cause = '';
+  /** What this side listed in its propose or proceed (`description.features`). */
+  features: string[] = [];
+  /** What the peer listed in its propose or proceed. */
+  remoteFeatures: string[] = [];
+  /** ICE restarts made during the call (this side's offers). */
+  restarts = 0;
 
   constructor(
     readonly id: string,
@@ -58,6 +64,8 @@ export class Call {
   /** True when any local media is muted; `localMuted` says which. */
   get muted() { return this.localMuted.audio || this.localMuted.video; }
   get remoteIsMuted() { return this.remoteMuted.audio || this.remoteMuted.video; }
+  /** True when both sides listed `feature` (e.g. `renegotiate`). */
+  supports(feature: string) { return this.features.includes(feature) && this.remoteFeatures.includes(feature); }
 
   /** @internal Only the client's transition() calls this. */
   _enter(state: CallState, reason: CallReason) {

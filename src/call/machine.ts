@@ -38,6 +38,12 @@ const TABLE: [Input, CallState[], CallState | undefined, Side][] = [
   ['<session-initiate', ['proceeded'], 'offering', 'in'],
   ['>session-accept', ['offering'], 'offering', 'in'],
   ['<session-accept', ['offering'], 'offering', 'out'],
+  // Mid-call offers between peers that both list `renegotiate` (ICE restart, added media; perfect
+  // negotiation: either side may offer). The call stays active.
+  ['>session-initiate', ['active'], undefined, 'any'],
+  ['<session-initiate', ['active'], undefined, 'any'],
+  ['>session-accept', ['active'], undefined, 'any'],
+  ['<session-accept', ['active'], undefined, 'any'],
   ['>transport-info', NEGOTIATING, undefined, 'any'],
   ['<transport-info', NEGOTIATING, undefined, 'any'],
   ['>session-info/active', ['offering', 'active'], 'active', 'any'],

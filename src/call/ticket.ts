@@ -36,6 +36,8 @@ export interface Ticket {
   duration: number;
   /** Figures reported with reportMetrics() for this call (route, mos, error…). */
   metrics: Metrics;
+  /** ICE restarts this side made to bring the media back. */
+  restarts: number;
 }
 
 export const ticketOf = (call: Call, metrics: Metrics = {}): Ticket => {
@@ -63,5 +65,6 @@ export const ticketOf = (call: Call, metrics: Metrics = {}): Ticket => {
     endedBy: call.endedBy,
     duration: t.active && t.ended ? (Date.parse(t.ended) - Date.parse(t.active)) / 1000 : 0,
     metrics: { ...metrics },
+    restarts: call.restarts,
   };
 };

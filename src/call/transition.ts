@@ -6,7 +6,7 @@ import type { JsongleEvents } from '../events.ts';
 import { callMessage, now } from '../protocol/build.ts';
 import { CLIENT_ERROR, type ClientErrorCode } from '../protocol/codes.ts';
 import {
-  ACTION, INFO, MEDIA, type CallAction, type CallBody, type JsongleMessage, type Metrics, type MutedMedia,
+  ACTION, FEATURE, INFO, MEDIA, type CallAction, type CallBody, type JsongleMessage, type Metrics, type MutedMedia,
 } from '../protocol/messages.ts';
 import type { Call, CallReason, MutedState } from './call.ts';
 import { ENDED, next, type Input } from './machine.ts';
@@ -22,6 +22,8 @@ export const END_REASON = {
 export interface CallHost {
   /** Our identity (the `from` of what we send). */
   readonly id: string;
+  /** What this side can do in a call (`description.features` of its propose and proceed). */
+  readonly features: readonly string[];
   /** The figures reported for the current call (they go into its ticket). */
   readonly metrics: Metrics;
   send(m: JsongleMessage): string;
@@ -63,6 +65,14 @@ export function mutedAfter(call: Call, muted: boolean, only?: 'audio' | 'video')
   return mutedMedia(after);
 }
 
+/** The machine's answer, except that mid-call offers need both peers to list `renegotiate` (else: as the original, refused). */
+export const allowed = (call: Call, input: Input) =>
+  call.state === 'active' && /session-(initiate|accept)$/.test(input) && !call.supports(FEATURE.RENEGOTIATE) ? undefined : next(call, input);
+
+/** The `features` a propose or proceed lists (strings only; anything else counts as none). */
+const featuresOf = (d: CallBody['description'] | undefined): string[] =>
+  Array.isArray(d?.features) ? d.features.filter((f): f is string => typeof f === 'string' && f.length <= 64).slice(0, 32) : [];
+
 const ringTimers = new WeakMap<Call, ReturnType<typeof setTimeout>>();
 const EARLY = new Set(['new', 'trying', 'ringing']);
 
@@ -72,7 +82,7 @@ const EARLY = new Set(['new', 'trying', 'ringing']);
  * Returns false (and emits `unexpected-state`) when the table refuses a received message.
  */
 export function transition(host: CallHost, call: Call, input: Input, { description, m, payload, reason: wire, ringTimeout = 0 }: TransitionInput = {}): boolean {
-  const to = next(call, input);
+  const to = allowed(call, input);
   if (to === undefined) {
     host.fail(CLIENT_ERROR.UNEXPECTED_STATE, `${m?.jsongle.action} (${input}) is not allowed in state '${call.state}'`, { id: m?.id, from: m?.from, sid: call.id });
     return false;
@@ -92,6 +102,7 @@ export function transition(host: CallHost, call: Call, input: Input, { descripti
       if (local) startRingTimer(host, call, ringTimeout);
       else {
         t.rang = at;
+        call.remoteFeatures = featuresOf(d);
         // The callee acknowledges the propose by ringing at once, before any listener may answer.
         reply = () => sendCall(host, call, ACTION.INFO, { rang: at }, INFO.RINGING);
       }
@@ -100,14 +111,16 @@ export function transition(host: CallHost, call: Call, input: Input, { descripti
     case 'session-info/ringing': t.rang = at; break;
     case 'session-proceed':
       t.proceeded = at;
+      if (!local) call.remoteFeatures = featuresOf(d);
       if (!local) emit = () => host.emit('offerneeded', call);
       break;
     case 'session-initiate':
     case 'session-accept': {
       const offer = what === 'session-initiate';
       const sdp = local ? payload : offer ? d!.offer! : d!.answer!;
-      if (offer) t.offering = at;
-      else t.offered = at;
+      // Mid-call offers (ICE restart, added media) keep the times of the first negotiation.
+      if (offer) t.offering ??= at;
+      else t.offered ??= at;
       if (local) call.localOffer = sdp;
       else {
         call.remoteOffer = sdp;
@@ -228,7 +241,10 @@ export function receivePropose(host: CallDispatcher, current: Call | null, m: Js
     const call = create();
     host.begin(call);
     // Both wanted this call: the side whose own propose lost answers it at once.
-    if (transition(host, call, '<session-propose', { m }) && call.state === 'ringing') transition(host, call, '>session-proceed', { description: { proceeded: now() } });
+    if (transition(host, call, '<session-propose', { m }) && call.state === 'ringing') {
+      call.features = [...host.features];
+      transition(host, call, '>session-proceed', { description: { proceeded: now(), features: call.features } });
+    }
     return;
   }
   const call = create();

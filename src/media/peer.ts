@@ -1,8 +1,11 @@
 // The media session: binds one JSONgle call to one RTCPeerConnection, from the first ring to the
 // last track stopped. The only code (with devices.ts and stats.ts) that touches WebRTC.
 //
-// Roles are fixed by the protocol: the caller offers (on `offerneeded`), the callee answers (on
-// `offerreceived`). There is no renegotiation: mute is track.enabled plus a session-info message.
+// Roles are fixed by the protocol for the first negotiation: the caller offers (on `offerneeded`),
+// the callee answers (on `offerreceived`). Mute is track.enabled plus a session-info message.
+// Between peers that both list `renegotiate`, the call then renegotiates by itself with the W3C
+// "perfect negotiation" pattern (the callee is polite): ICE restarts when the path breaks, video
+// added, a screen shared. With any other peer there are no mid-call offers, as in the original.
 import { EventEmitter } from 'eventemitter3';
 import type { Call, MutedState } from '../call/call.ts';
 import type { Ticket } from '../call/ticket.ts';
@@ -10,9 +13,11 @@ import { END_REASON } from '../call/transition.ts';
 import type { JSONgle } from '../client.ts';
 import { JsongleError } from '../errors.ts';
 import type { CallStateChange } from '../events.ts';
-import type { CandidateInit, Metrics, MutedMedia, SessionDescriptionInit } from '../protocol/messages.ts';
-import { kindsFor, openDevices, type DeviceKind, type MediaConstraintsOptions } from './devices.ts';
+import { FEATURE, type CandidateInit, type Metrics, type MutedMedia, type SessionDescriptionInit } from '../protocol/messages.ts';
+import { kindsFor, mediaError, openDevices, type DeviceKind, type MediaConstraintsOptions } from './devices.ts';
+import { QualityMonitor, type Quality } from './quality.ts';
 import { callMetrics } from './stats.ts';
+import { turnServers } from './turn.ts';
 
 export interface MediaSessionOptions {
   /** STUN/TURN servers, e.g. `[{ urls: 'turn:turn.example.com', username, credential }]`. */
@@ -27,6 +32,16 @@ export interface MediaSessionOptions {
   statsTimeout?: number;
   /** Devices the caller opened before proposing: used instead of opening them again. */
   stream?: MediaStream;
+  /** Ask the server for TURN credentials (`iq-get turn-credentials`) when no iceServers are given (default true). */
+  turn?: boolean;
+  /** ICE recovery: restart after `disconnected` for `restartAfter` ms (2000), retry every `retryEvery` (5000), give up after `giveUpAfter` (30000). */
+  recovery?: { restartAfter?: number; retryEvery?: number; giveUpAfter?: number };
+}
+
+/** What each side sends: `screen` is true while this side shares its screen. */
+export interface MediaChange {
+  local: { audio: boolean; video: boolean; screen: boolean };
+  remote: { audio: boolean; video: boolean };
 }
 
 /** What a session leaves behind when it closes. */
@@ -45,6 +60,12 @@ export interface MediaSessionEvents {
   connectionstatechange: (state: RTCPeerConnectionState) => void;
   /** Local or remote mute state changed. */
   mutechange: (change: { side: 'local' | 'remote'; media: MutedMedia; local: MutedState; remote: MutedState }) => void;
+  /** The media path broke and an ICE restart is bringing it back (true), or it is back (false). */
+  reconnecting: (reconnecting: boolean) => void;
+  /** Tracks were added or removed on either side (addVideo, screen share, the peer's). */
+  mediachange: (change: MediaChange) => void;
+  /** Call quality, about once a second while connected. */
+  quality: (quality: Quality) => void;
   /** A device or negotiation problem; media errors end the call right after. */
   error: (error: JsongleError) => void;
   /** Everything is stopped and closed. */
@@ -52,6 +73,7 @@ export interface MediaSessionEvents {
 }
 
 const sessions = new WeakMap<Call, MediaSession>();
+type RecoveryTimer = 'restart' | 'retry' | 'giveUp';
 
 export class MediaSession extends EventEmitter<MediaSessionEvents> {
   /** The session bound to `call`, created on first use: one call never gets two peer connections. */
@@ -89,6 +111,19 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
   #opening = false;
   #ops: Promise<unknown> = Promise.resolve();
   #unsubscribe: () => void;
+  // Perfect negotiation: the callee yields when both sides offer at once.
+  readonly #polite: boolean;
+  #ignoreOffer = false;
+  #connectedOnce = false;
+  // ICE recovery: when the path broke (0: it is fine), and its timers.
+  #brokenSince = 0;
+  #timers: Record<RecoveryTimer, ReturnType<typeof setTimeout> | undefined> = { restart: undefined, retry: undefined, giveUp: undefined };
+  #waitingForSignaling = false;
+  readonly #signalWaiters = new Set<(state: string) => void>();
+  #screen: MediaStreamTrack | null = null;
+  /** The camera track a shared screen replaced (kept running to come back to). */
+  #cameraAside: MediaStreamTrack | null = null;
+  #quality: QualityMonitor | null = null;
 
   constructor(client: JSONgle, call: Call, options: MediaSessionOptions = {}) {
     super();
@@ -103,6 +138,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
     this.pc.onicecandidate = ({ candidate }) => candidate && candidate.candidate && this.#localCandidate(candidate.toJSON());
     this.pc.ontrack = (e) => this.#track(e);
     this.pc.onconnectionstatechange = () => this.#connectionState();
+    this.pc.onnegotiationneeded = () => this.#negotiationNeeded();
+    this.#polite = !call.outgoing;
     this.#unsubscribe = this.#listen();
     this.ready = new Promise((resolve, reject) => (this.#settleReady = { resolve, reject }));
     this.ready.catch(() => {}); // observed through the `error` event
@@ -116,6 +153,19 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
   get localMuted(): MutedState { return { ...this.call.localMuted }; }
   get remoteMuted(): MutedState { return { ...this.call.remoteMuted }; }
   get isClosed() { return this.#finished; }
+  /** True while an ICE restart is bringing the media back. */
+  get reconnecting() { return this.#brokenSince > 0; }
+  /** True when both peers listed `renegotiate`: addVideo(), and screen share in an audio call, need it. */
+  get canRenegotiate() { return this.call.supports(FEATURE.RENEGOTIATE); }
+  /** The latest quality figures (null before the first second connected). */
+  get quality(): Quality | null { return this.#quality?.current ?? null; }
+  get media(): MediaChange {
+    const has = (s: MediaStream | null, kind: string) => !!s?.getTracks().some((t) => t.kind === kind && t.readyState === 'live');
+    return {
+      local: { audio: has(this.#local, 'audio'), video: has(this.#local, 'video'), screen: !!this.#screen },
+      remote: { audio: has(this.#remote, 'audio'), video: has(this.#remote, 'video') },
+    };
+  }
 
   /** Mutes local media: disables the tracks, then tells the peer (session-info mute). */
   mute(media: MutedMedia = this.#all()) { this.#setMuted(media, true); }
@@ -147,8 +197,80 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
     this.emit('localstream', local);
   }
 
+  /** Adds the camera to a call without video (both peers must list `renegotiate`); the peer sees it after one offer/answer. */
+  async addVideo(constraints: MediaConstraintsOptions = this.#options.constraints ?? {}): Promise<void> {
+    const local = await this.ready;
+    this.#needRenegotiation('addVideo()');
+    if (local.getVideoTracks().some((t) => t.readyState === 'live')) return; // already sending video
+    const [track] = (await openDevices(['video'], constraints, this.call.id)).getTracks();
+    if (this.#finished) return track.stop();
+    local.addTrack(track);
+    this.pc.addTrack(track, local); // → negotiationneeded → the offer
+    this.#mediaChanged('local');
+  }
+
+  /**
+   * Shares the screen (getDisplayMedia): it replaces the camera when there is one (no new offer),
+   * else joins the call as its video (both peers must list `renegotiate`). Ending the share from
+   * the browser's own bar stops it too.
+   */
+  async shareScreen(): Promise<void> {
+    const local = await this.ready;
+    if (this.#finished || this.call.ended) throw new JsongleError('invalid-state', 'shareScreen() needs a call in progress', { sid: this.call.id });
+    if (this.#screen) return;
+    const devices = (globalThis as { navigator?: Navigator }).navigator?.mediaDevices;
+    if (!devices?.getDisplayMedia) throw new JsongleError('media', 'This browser cannot share its screen (no getDisplayMedia)', { sid: this.call.id, reason: 'unsupported', device: 'screen' });
+    const camera = local.getVideoTracks().find((t) => t.readyState === 'live');
+    const sender = camera && this.pc.getSenders().find((s) => s.track === camera);
+    if (!sender) this.#needRenegotiation('shareScreen()');
+    let screen: MediaStreamTrack;
+    try {
+      [screen] = (await devices.getDisplayMedia({ video: true, audio: false })).getVideoTracks();
+    } catch (e) {
+      throw mediaError(['video'], e, undefined, this.call.id);
+    }
+    if (this.#finished) return screen.stop();
+    screen.contentHint = 'detail';
+    screen.addEventListener('ended', () => void this.stopScreenShare().catch(() => {}));
+    this.#screen = screen;
+    if (sender && camera) {
+      await sender.replaceTrack(screen);
+      this.#cameraAside = camera;
+      local.removeTrack(camera);
+      local.addTrack(screen);
+    } else {
+      local.addTrack(screen);
+      this.pc.addTrack(screen, local);
+    }
+    this.emit('localstream', local);
+    this.#mediaChanged('local');
+  }
+
+  /** Stops sharing the screen: the camera comes back, or the video leaves the call. */
+  async stopScreenShare(): Promise<void> {
+    const screen = this.#screen;
+    if (!screen) return;
+    this.#screen = null;
+    const local = this.#local!;
+    const sender = this.pc.getSenders().find((s) => s.track === screen);
+    local.removeTrack(screen);
+    const camera = this.#cameraAside;
+    this.#cameraAside = null;
+    if (camera) {
+      local.addTrack(camera);
+      if (sender && !this.#finished) await sender.replaceTrack(camera);
+    } else if (sender && !this.#finished) {
+      this.pc.removeTrack(sender); // → negotiationneeded: the peer's video goes away
+    }
+    screen.stop();
+    if (this.#finished) return;
+    this.emit('localstream', local);
+    this.#mediaChanged('local');
+  }
+
   /** Ends the call if it is still going (retract, decline or terminate, with `reason` on the wire) and releases everything. */
   close(reason = ''): Promise<MediaSummary> {
+
     if (!this.call.ended && this.client.currentCall === this.call) {
       try { this.client.end(reason); } catch { /* the call ended meanwhile */ }
     }
@@ -172,7 +294,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
     let stream: MediaStream;
     let cameraOff: JsongleError | null = null;
     try {
-      stream = this.#options.stream ?? await openDevices(kinds, this.#options.constraints, this.call.id);
+      // TURN credentials are fetched while the devices open: nothing gathers before the first offer or answer.
+      [stream] = await Promise.all([this.#options.stream ?? openDevices(kinds, this.#options.constraints, this.call.id), this.#iceServers()]);
     } catch (e) {
       let error = e instanceof JsongleError ? e : new JsongleError('media', String(e), { sid: this.call.id });
       // A video call without a camera goes on with audio only; without a microphone it cannot.
@@ -211,6 +334,16 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
     return stream;
   }
 
+  /** The page's iceServers, else the server's TURN credentials, set before the first description. */
+  async #iceServers() {
+    const own = this.#options.iceServers ?? this.#options.rtcConfiguration?.iceServers;
+    if ((own && own.length) || this.#options.turn === false) return;
+    const servers = await turnServers(this.client);
+    if (servers.length && !this.#finished && this.pc.signalingState !== 'closed') {
+      this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers: servers });
+    }
+  }
+
   /** A device failed: say which and why, then refuse the call (decline when ringing, else retract/terminate). */
   #refuse(error: JsongleError) {
     this.#error = `media-${String(error.detail.reason ?? 'failed')}`;
@@ -240,27 +373,50 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
       localcallmuted: (call: Call, media: MutedMedia) => mine(call) && this.#muteChanged('local', media),
       localcallunmuted: (call: Call, media: MutedMedia) => mine(call) && this.#muteChanged('local', media),
       callstatechanged: (call: Call, change: CallStateChange) => mine(call) && change.state === 'offering' && this.#activeIfConnected(),
+      // The restart offer found nobody (the peer is not back yet): retry soon; the give-up timer still runs.
+      peerunreachable: (call: Call) => mine(call) && this.#peerAway(),
     };
     for (const [event, fn] of Object.entries(handlers)) c.on(event as any, fn as any);
     return () => { for (const [event, fn] of Object.entries(handlers)) c.off(event as any, fn as any); };
   }
 
-  /** Negotiation steps run one after the other; a failure ends the call. */
+  /** Negotiation steps run one after the other; a failure of the first negotiation ends the call. */
   #queue(step: () => Promise<void>) {
     this.#negotiating = true;
     this.#ops = this.#ops.then(async () => {
       if (this.#finished) return;
+      const fatal = !this.#connectedOnce;
       try {
         await step();
       } catch (e) {
         if (this.#finished) return;
         const error = e instanceof JsongleError ? e
           : new JsongleError('media', `WebRTC negotiation failed: ${(e as Error)?.message ?? e}`, { sid: this.call.id, name: (e as Error)?.name });
-        this.#error ||= 'negotiation-failed';
         this.emit('error', error);
+        if (!fatal) return; // a mid-call offer that failed: the call goes on with what it had
+        this.#error ||= 'negotiation-failed';
         this.close();
       }
     });
+  }
+
+  /** A mid-call offer (perfect negotiation), when both peers can and the first negotiation is done. */
+  #negotiationNeeded() {
+    if (this.#finished || !this.#connectedOnce || !this.canRenegotiate || this.call.state !== 'active') return;
+    this.#queue(async () => {
+      if (this.pc.signalingState !== 'stable' || this.#finished) return; // fires again once stable
+      if (!this.#signalingUp()) return this.#afterSignaling(); // the offer waits for the server
+      await this.pc.setLocalDescription();
+      const offer = this.pc.localDescription!;
+      if (this.#finished || offer.type !== 'offer') return;
+      this.client.sendOffer({ type: 'offer', sdp: offer.sdp });
+    });
+  }
+
+  #needRenegotiation(what: string) {
+    if (this.#finished || this.call.ended) throw new JsongleError('invalid-state', `${what} needs a call in progress`, { sid: this.call.id });
+    if (!this.#connectedOnce || this.call.state !== 'active') throw new JsongleError('invalid-state', `${what} needs an active call`, { sid: this.call.id });
+    if (!this.canRenegotiate) throw new JsongleError('invalid-state', `${what}: the peer cannot renegotiate (its propose/proceed lists no "renegotiate" feature)`, { sid: this.call.id });
   }
 
   async #offer() {
@@ -276,17 +432,24 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
   async #remoteDescription(description: SessionDescriptionInit) {
     await this.open();
     if (this.#finished) return;
+    // Both sides offered at once: the caller keeps its offer, the callee takes the caller's
+    // (setRemoteDescription rolls its own back, and negotiationneeded offers it again later).
+    const collision = description.type === 'offer' && this.pc.signalingState !== 'stable';
+    this.#ignoreOffer = !this.#polite && collision;
+    if (this.#ignoreOffer) return;
+    if (description.type === 'answer' && this.pc.signalingState !== 'have-local-offer') return; // an answer to an offer rolled back
     await this.pc.setRemoteDescription(description);
     // Candidates that came early were kept; in order, now that they can be used.
     this.#remoteSet = true;
     for (const c of this.#remoteQueue.splice(0)) this.#addCandidate(c);
     if (description.type === 'offer') {
-      const answer = await this.pc.createAnswer();
-      await this.pc.setLocalDescription(answer);
+      await this.pc.setLocalDescription();
+      const answer = this.pc.localDescription!;
       if (this.#finished) return;
-      this.client.sendOffer({ type: 'answer', sdp: answer.sdp! });
+      this.client.sendOffer({ type: 'answer', sdp: answer.sdp });
       this.#sent();
     }
+    this.#mediaChanged('remote');
   }
 
   #sent() {
@@ -316,23 +479,37 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
 
   #addCandidate(c: CandidateInit) {
     this.pc.addIceCandidate(c).catch((e) => {
-      if (!this.#finished) this.emit('error', new JsongleError('media', `A remote ICE candidate was refused: ${e?.message ?? e}`, { sid: this.call.id, candidate: c.candidate }));
+      // Mid-call, a candidate of an ignored offer or of the ICE generation just replaced is expected.
+      if (!this.#finished && !this.#ignoreOffer && !this.#connectedOnce) this.emit('error', new JsongleError('media', `A remote ICE candidate was refused: ${e?.message ?? e}`, { sid: this.call.id, candidate: c.candidate }));
     });
   }
 
   #track(e: RTCTrackEvent) {
     const stream = e.streams[0] ?? this.#remote ?? new MediaStream();
     if (!stream.getTracks().includes(e.track)) stream.addTrack(e.track);
+    if (this.#remote !== stream) stream.addEventListener('removetrack', () => { this.emit('remotestream', stream); this.#mediaChanged('remote'); });
     this.#remote = stream;
+    e.track.addEventListener('ended', () => this.#mediaChanged('remote'));
     this.emit('remotestream', stream);
+    if (this.#connectedOnce) this.#mediaChanged('remote');
+  }
+
+  #mediaChanged(_side: 'local' | 'remote') {
+    if (!this.#finished) this.emit('mediachange', this.media);
   }
 
   #connectionState() {
     const state = this.pc.connectionState;
     if (this.#finished) return;
     this.emit('connectionstatechange', state);
-    if (state === 'connected') this.#activeIfConnected();
-    else if (state === 'failed') {
+    if (state === 'connected') {
+      this.#connectedOnce = true;
+      this.#recovered();
+      this.#activeIfConnected();
+      this.#watchQuality();
+    } else if ((state === 'disconnected' || state === 'failed') && this.#connectedOnce && this.canRenegotiate) {
+      this.#broken(state);
+    } else if (state === 'failed') {
       // Chromium leaves iceConnectionState at `disconnected` when consent checks run out, so ICE is
       // the cause unless the DTLS transport itself failed over a working ICE transport.
       const dtls = this.pc.getSenders().find((s) => s.transport)?.transport;
@@ -353,6 +530,111 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
     }
   }
 
+  // ---- ICE recovery -------------------------------------------------------------------------
+
+  /** The path broke: restart ICE at once when `failed`, after `restartAfter` when `disconnected`; give up after `giveUpAfter`. */
+  #broken(state: 'disconnected' | 'failed') {
+    const r = this.#options.recovery ?? {};
+    if (!this.#brokenSince) {
+      this.#brokenSince = Date.now();
+      this.#timers.giveUp = setTimeout(() => this.#giveUp(), r.giveUpAfter ?? 30_000);
+      this.emit('reconnecting', true);
+    }
+    if (state === 'failed') this.#restart();
+    else if (this.#timers.restart === undefined && this.#timers.retry === undefined) this.#timers.restart = setTimeout(() => this.#restart(), r.restartAfter ?? 2000);
+  }
+
+  /** One ICE restart (its offer goes out by negotiationneeded); tried again every `retryEvery` until connected. */
+  #restart() {
+    clearTimeout(this.#timers.restart);
+    this.#timers.restart = undefined;
+    if (this.#finished || !this.#brokenSince || this.pc.connectionState === 'connected') return;
+    clearTimeout(this.#timers.retry);
+    this.#timers.retry = setTimeout(() => this.#restart(), this.#options.recovery?.retryEvery ?? 5000);
+    if (!this.#signalingUp()) return this.#afterSignaling();
+    // A restart answered and still checking its new candidates: let it finish.
+    if (this.pc.signalingState === 'stable' && this.pc.iceConnectionState === 'checking') return;
+    // An earlier restart offer left unanswered (lost with the signaling): take it back first.
+    if (this.pc.signalingState === 'have-local-offer') {
+      this.#queue(async () => { if (this.pc.signalingState === 'have-local-offer') await this.pc.setLocalDescription({ type: 'rollback' }); });
+    }
+    this.call.restarts++;
+    this.pc.restartIce();
+  }
+
+  #peerAway() {
+    if (this.#finished || !this.#brokenSince) return; // media still flows: nothing to do (ICE says when it breaks)
+    clearTimeout(this.#timers.retry);
+    this.#timers.retry = setTimeout(() => this.#restart(), this.#options.recovery?.retryEvery ?? 5000);
+  }
+
+  #signalingUp() { return this.client.transport.state === 'open'; }
+
+  /** Signaling is down: the restart (or a mid-call offer) goes out once it is back. */
+  #afterSignaling() {
+    if (this.#waitingForSignaling) return;
+    this.#waitingForSignaling = true;
+    this.#whenSignalingUp(() => {
+      this.#waitingForSignaling = false;
+      if (this.#brokenSince) this.#restart();
+      else this.#negotiationNeeded();
+    });
+  }
+
+  /** Runs `then` once the transport is open again (never after the session closed). */
+  #whenSignalingUp(then: () => void) {
+    const onState = (state: string) => {
+      if (state !== 'open') return;
+      this.#signalWaiters.delete(onState);
+      this.client.off('connectionstatechanged', onState);
+      if (!this.#finished) then();
+    };
+    this.#signalWaiters.add(onState);
+    this.client.on('connectionstatechanged', onState);
+  }
+
+  #recovered() {
+    if (!this.#brokenSince) return;
+    this.#brokenSince = 0;
+    this.#clearRecovery();
+    this.emit('reconnecting', false);
+  }
+
+  #clearRecovery() {
+    for (const k of Object.keys(this.#timers) as RecoveryTimer[]) {
+      clearTimeout(this.#timers[k]);
+      this.#timers[k] = undefined;
+    }
+  }
+
+  /**
+   * Still broken long after the first failure: the call ends with `connectivity-error` on both
+   * sides. With the signaling down too, it waits for the server and one more restart first.
+   */
+  #giveUp() {
+    if (this.#finished || this.pc.connectionState === 'connected') return;
+    if (!this.#signalingUp()) {
+      // Nothing could be tried while the server was away: once it is back, the restart gets one more chance.
+      this.#whenSignalingUp(() => {
+        if (this.#brokenSince) this.#timers.giveUp = setTimeout(() => this.#giveUp(), 2 * (this.#options.recovery?.retryEvery ?? 5000));
+      });
+      return;
+    }
+    this.#error = 'connectivity-error';
+    this.emit('error', new JsongleError('media', 'The media connection was lost and could not be restored (connectivity-error)', { sid: this.call.id, reason: 'connectivity-error' }));
+    if (!this.call.ended && this.client.currentCall === this.call) {
+      try { this.client.end('connectivity-error'); } catch { /* signaling down: the session still closes */ }
+    }
+    this.#finish();
+  }
+
+  #watchQuality() {
+    if (this.#quality) return;
+    this.#quality = new QualityMonitor(this.pc);
+    this.#quality.on('quality', (q) => !this.#finished && this.emit('quality', q));
+    this.#quality.start();
+  }
+
   // ---- mute ----------------------------------------------------------------------------------
 
   #all(): MutedMedia {
@@ -361,7 +643,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
 
   #setMuted(media: MutedMedia, muted: boolean) {
     const kinds = (media === 'audio+video' ? ['audio', 'video'] : [media]) as DeviceKind[];
-    const has = kindsFor(this.call.media);
+    // The call's media, and video added mid-call (addVideo, screen share).
+    const has = [...kindsFor(this.call.media), ...(this.#local?.getVideoTracks().length ? ['video' as const] : [])];
     if (!kinds.every((k) => has.includes(k))) throw new JsongleError('invalid-argument', `The ${this.call.media} call has no ${media} to (un)mute`, { argument: 'media' });
     // A camera that could not be opened (the call went on with audio only) cannot be turned on.
     const missing = this.#local && kinds.find((k) => !this.#local!.getTracks().some((t) => t.kind === k));
@@ -423,9 +706,15 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
 
   #release() {
     this.#unsubscribe();
+    for (const fn of this.#signalWaiters) this.client.off('connectionstatechanged', fn);
+    this.#signalWaiters.clear();
+    this.#clearRecovery();
+    this.#quality?.stop();
+    this.#screen?.stop();
+    this.#cameraAside?.stop();
     for (const track of this.#local?.getTracks() ?? []) track.stop();
     for (const r of this.pc.getReceivers()) r.track?.stop();
-    this.pc.onicecandidate = this.pc.ontrack = this.pc.onconnectionstatechange = null;
+    this.pc.onicecandidate = this.pc.ontrack = this.pc.onconnectionstatechange = this.pc.onnegotiationneeded = null;
     if (this.pc.signalingState !== 'closed') this.pc.close();
     this.#remoteQueue.length = 0;
     this.#localQueue.length = 0;

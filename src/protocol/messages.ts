@@ -78,6 +78,12 @@ export const INFO = {
 } as const;
 export type InfoReason = (typeof INFO)[keyof typeof INFO];
 
+/** What a peer can do in a call: `description.features` of session-propose and session-proceed. */
+export const FEATURE = {
+  /** Mid-call offers (`session-initiate` / `session-accept` while active): ICE restarts, added video, screen share. */
+  RENEGOTIATE: 'renegotiate',
+} as const;
+
 export const MEDIA = { AUDIO: 'audio', VIDEO: 'video', VIDEO_ONLY: 'video-only' } as const;
 export type Media = (typeof MEDIA)[keyof typeof MEDIA];
 /** What a mute/unmute applies to. */

@@ -209,8 +209,8 @@ test('every mute/unmute combination, from each side, shows locally and remotely 
   }
 });
 
-test('mute() on an audio call mutes audio only; muteVideo() on it is refused', async () => {
-  const { alice, bob } = pair();
+test('mute() on an audio call mutes audio only; muteVideo() on it is refused (with a peer that cannot renegotiate: no video can be added)', async () => {
+  const { alice, bob } = pair({ features: [] });
   const { callerCall } = await connect(alice, bob, 'bob', 'audio');
   const remote = once(bob, 'callmuted');
   alice.mute();

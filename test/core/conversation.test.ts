@@ -8,7 +8,7 @@ import { until } from './helpers.ts';
 
 const ticket = (over: Partial<Ticket>): Ticket => ({
   sid: 'sid-1', initiator: 'alice', responder: 'bob', peer: 'bob', media: 'audio', direction: 'outgoing', state: 'ended', outcome: 'terminated',
-  endedBy: 'local', endedReason: 'terminated', duration: 0, metrics: {}, initiatedAt: '2024-01-01T10:00:00.000Z', endedAt: '2024-01-01T10:01:00.000Z', ...over,
+  endedBy: 'local', endedReason: 'terminated', duration: 0, metrics: {}, restarts: 0, initiatedAt: '2024-01-01T10:00:00.000Z', endedAt: '2024-01-01T10:01:00.000Z', ...over,
 });
 
 test('own messages move forward through sending → sent → delivered → read, never back', () => {

@@ -24,14 +24,17 @@ function tap(client: any): JsongleMessage<any>[] {
 const kind = (m: JsongleMessage<any>) =>
   m.jsongle.action === 'session-info' ? `session-info/${m.jsongle.reason}` : m.jsongle.action === 'session-event' ? `session-event/${m.jsongle.event}` : m.jsongle.action;
 
-/** The description keys PROTOCOL-NOTES.md names for each message the client sends. */
+/**
+ * The description keys PROTOCOL-NOTES.md names for each message the client sends, plus `features`
+ * on propose and proceed (issue 14: the original JSONgle ignores unknown fields).
+ */
 const DESCRIPTION: Record<string, string[]> = {
-  'session-propose': ['initiated', 'media'],
+  'session-propose': ['features', 'initiated', 'media'],
   'session-info/ringing': ['rang'],
   'session-info/active': ['actived'],
   'session-info/mute': ['media', 'muted'],
   'session-info/unmute': ['media', 'unmuted'],
-  'session-proceed': ['proceeded'],
+  'session-proceed': ['features', 'proceeded'],
   'session-decline': ['ended'],
   'session-retract': ['ended'],
   'session-terminate': ['ended'],

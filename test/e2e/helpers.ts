@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { createServer, type JsongleServer } from '../../server/index.ts';
+import { createServer, type JsongleServer, type ServerOptions } from '../../server/index.ts';
 import { httpHandler } from '../../server/http.ts';
 
 export const CHROME = process.env.CHROME_PATH || '/usr/bin/chromium';
@@ -81,9 +81,9 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /** The real signaling server on a random port, serving the built demo. */
-export async function startServer(): Promise<JsongleServer> {
+export async function startServer(options: Partial<ServerOptions> = {}): Promise<JsongleServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'jsongle-e2e-'));
-  const server = await within(createServer({ port: 0, host: '127.0.0.1', logLevel: 'none', staticDirs, dataDir }), 10_000, 'the signaling server listening');
+  const server = await within(createServer({ port: 0, host: '127.0.0.1', logLevel: 'none', staticDirs, dataDir, ...options }), 10_000, 'the signaling server listening');
   cleanups.push(async () => { await server.close(); rmSync(dataDir, { recursive: true, force: true }); });
   return server;
 }
@@ -102,6 +102,9 @@ export async function startStaticServer(): Promise<{ url: string; upgrades: () =
 }
 
 const pages: Page[] = [];
+/** Registers `fn` to run at cleanup() (newest first). */
+export const onCleanup = (fn: () => unknown) => { cleanups.push(fn); };
+
 /** Closes the pages opened so far (between tests; the browser stays). */
 export async function closePages() {
   await Promise.all(pages.splice(0).map((p) => within(p.close(), 5000, 'page.close').catch(() => {})));

@@ -41,11 +41,11 @@ export async function until<T>(test: () => T | Promise<T>, ms: number, what: str
   }
 }
 
-/** alice and bob over the in-memory pair (no server: ids are the uids). */
-export function clientPair() {
+/** alice and bob over the in-memory pair (no server: ids are the uids); bob lists `bobFeatures` (default: renegotiate). */
+export function clientPair(bobFeatures?: string[]) {
   const [ta, tb] = createMemoryPair();
   const alice = new JSONgle({ transport: ta, user: { uid: 'alice', dn: 'Alice' } });
-  const bob = new JSONgle({ transport: tb, user: { uid: 'bob', dn: 'Bob' } });
+  const bob = new JSONgle({ transport: tb, user: { uid: 'bob', dn: 'Bob' }, features: bobFeatures });
   return { alice, bob, ta, tb, close: () => { alice.close(); bob.close(); } };
 }
 

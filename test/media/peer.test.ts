@@ -158,9 +158,9 @@ describe('media session', () => {
     }
   });
 
-  it('ends the call and labels the ticket `ice-failed` when the media connection fails', async function () {
+  it('with a peer that cannot renegotiate (no ICE restart): ends the call and labels the ticket `ice-failed` when the media connection fails', async function () {
     this.timeout(45000); // Chromium gives up on a silent peer after about 15 s of consent checks
-    const { alice, bob, close } = clientPair();
+    const { alice, bob, close } = clientPair([]);
     const a = sessionsOf(alice);
     const b = sessionsOf(bob);
     try {
@@ -178,6 +178,44 @@ describe('media session', () => {
       await within(sb.closed, 5000, "bob's session closed by the terminate");
     } finally {
       a.detach();
+      b.detach();
+      close();
+    }
+  });
+
+  it('between peers that renegotiate: a path that stays broken says "reconnecting", restarts ICE, and ends with connectivity-error', async function () {
+    this.timeout(40000);
+    const { alice, bob, close } = clientPair();
+    const sessions: MediaSession[] = [];
+    const errors: JsongleError[] = [];
+    const detach = attachMedia(alice, { recovery: { restartAfter: 300, retryEvery: 1000, giveUpAfter: 5000 } }, (s) => {
+      sessions.push(s);
+      s.on('error', (e) => errors.push(e));
+    });
+    const b = sessionsOf(bob);
+    try {
+      bob.on('call', () => queueMicrotask(() => bob.proceed()));
+      const call = alice.call('bob', 'audio');
+      const sa = await until(() => sessions[0], 3000, 'a media session');
+      const sb = await b.next();
+      await until(() => call.state === 'active' && call.reason === 'is-active-both-side', 10000, 'active');
+      const reconnecting: boolean[] = [];
+      sa.on('reconnecting', (on) => reconnecting.push(on));
+      const offers: string[] = [];
+      bob.on('offerreceived', (d) => offers.push(d.type));
+      sb.pc.close(); // bob's side goes silent: no ICE restart can succeed
+      const summary = await within(sa.closed, 35000, "alice's session closed after giving up");
+      expect(reconnecting).to.deep.equal([true]);
+      expect(offers.length, 'restart offers that reached bob').to.be.at.least(1);
+      expect(call.restarts).to.be.at.least(1);
+      expect(errors.map((e) => e.detail.reason)).to.include('connectivity-error');
+      expect(call.cause).to.equal('connectivity-error');
+      expect(summary.metrics!.error).to.equal('connectivity-error');
+      expect(alice.ticket!.restarts).to.equal(call.restarts);
+      await within(sb.closed, 5000, "bob's session closed by the terminate");
+      expect(bob.ticket!.endedReason).to.equal('connectivity-error');
+    } finally {
+      detach();
       b.detach();
       close();
     }
