@@ -38,6 +38,10 @@ export interface ServerConfig {
   historyDays: number;
   /** A conversation keeps at most this many stored messages (the newest). */
   historyMaxPerConversation: number;
+  /** When set (`redis://host:6379/0`), nodes share users, rooms and calls through this Redis. */
+  redisUrl: string;
+  /** ms within which the other nodes notice a node that died (its lease in Redis lapses). */
+  nodeLease: number;
 }
 
 type Kind = 'int' | 'string' | 'list' | 'level';
@@ -64,6 +68,8 @@ export const DEFAULTS: ServerConfig = {
   dataDir: './data',
   historyDays: 30,
   historyMaxPerConversation: 10_000,
+  redisUrl: '',
+  nodeLease: 10_000,
 };
 
 export const SETTINGS: Setting[] = [
@@ -84,6 +90,8 @@ export const SETTINGS: Setting[] = [
   { key: 'dataDir', env: 'JSONGLE_DATA_DIR', kind: 'string', help: 'folder of the message store (SQLite), created on start' },
   { key: 'historyDays', env: 'JSONGLE_HISTORY_DAYS', kind: 'int', min: 1, help: 'days stored messages are kept' },
   { key: 'historyMaxPerConversation', env: 'JSONGLE_HISTORY_MAX_PER_CONVERSATION', kind: 'int', min: 1, help: 'stored messages kept per conversation (the newest)' },
+  { key: 'redisUrl', env: 'JSONGLE_REDIS_URL', kind: 'string', help: 'Redis URL (redis://host:6379/0); when set, several nodes share users, rooms and calls' },
+  { key: 'nodeLease', env: 'JSONGLE_NODE_LEASE', kind: 'int', min: 300, help: 'ms within which the other nodes notice that a node died (with JSONGLE_REDIS_URL)' },
   { key: 'logLevel', env: 'JSONGLE_LOG_LEVEL', kind: 'level', help: `log level: ${LOG_LEVELS.join(', ')}` },
 ];
 

@@ -8,10 +8,12 @@ import { Logger } from '../src/log.ts';
 import { resolveConfig, type ServerConfig } from './config.ts';
 import type { Context } from './context.ts';
 import { dropCalls } from './handlers/calls.ts';
+import { clusterEvents } from './handlers/cluster.ts';
 import { sendHello } from './handlers/hello.ts';
 import { announce } from './handlers/rooms.ts';
 import { httpHandler } from './http.ts';
 import { createMetrics, Stats } from './metrics.ts';
+import { RedisRegistry } from './redis/registry.ts';
 import { MemoryRegistry, type Registry } from './registry.ts';
 import { startRetention } from './retention.ts';
 import { route } from './router.ts';
@@ -24,6 +26,7 @@ export { configFromEnv, resolveConfig, helpText, DEFAULTS } from './config.ts';
 export { MemoryRegistry, type Registry } from './registry.ts';
 export * from './store/store.ts';
 export { SqliteStore } from './store/sqlite.ts';
+export { RedisRegistry } from './redis/registry.ts';
 
 export interface JsongleServer {
   /** The HTTP root, e.g. `http://127.0.0.1:8080` (the demo page, /healthz, /metrics). */
@@ -66,7 +69,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
   const { registry: custom, store: customStore, retentionInterval, ...overrides } = options;
   const config = resolveConfig(overrides);
   const log = new Logger('jsongle-server', config.logLevel);
-  const registry = custom ?? new MemoryRegistry();
+  const cluster = !custom && config.redisUrl ? await RedisRegistry.start({ url: config.redisUrl, lease: config.nodeLease, log }) : undefined;
+  const registry: Registry = custom ?? cluster ?? new MemoryRegistry();
   const store = customStore ?? new SqliteStore({ dir: config.dataDir });
   const stats = new Stats();
   const ctx: Context = { config, registry, stats, log, store, sn: config.name };
@@ -77,11 +81,11 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
 
   const metrics = createMetrics(stats, {
     connections: () => connections.size, users: () => registry.users(), rooms: () => registry.rooms(),
-  }, config.processMetrics);
+  }, config.processMetrics, cluster?.counters);
   const http = createHttpServer(httpHandler({
     staticDirs: config.staticDirs,
     metrics,
-    health: () => ({ uptime: Math.round((Date.now() - started) / 1000), connections: connections.size, users: registry.users(), rooms: registry.rooms() }),
+    health: () => ({ uptime: Math.round((Date.now() - started) / 1000), connections: connections.size, users: registry.users(), rooms: registry.rooms(), ...registry.health?.() }),
   }));
   // Compression is off: signaling frames are small, and permessage-deflate costs CPU and ~300 KB
   // of zlib memory per connection.
@@ -111,6 +115,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
   }
 
   const dispatch = (client: Connection, m: Parameters<typeof route>[2]) => route(ctx, client, m);
+  cluster?.attach(clusterEvents(ctx, (peer, m) => void route(ctx, peer, m)));
 
   // No closure here may capture the upgrade request: a listener kept by the connection would keep
   // the request (headers and all, ~1.5 KB) alive as long as the connection.
@@ -185,6 +190,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
         http.closeAllConnections();
       });
       await store.close().catch((e) => log.log('error', () => `closing the message store failed: ${(e as Error)?.message ?? e}`));
+      await cluster?.close();
       log.log('info', () => 'closed');
     },
   };

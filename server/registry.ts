@@ -8,6 +8,7 @@
 // `remove`, `join`, `leave`) may return promises, and the connection processes its messages one at
 // a time while one is pending, so a join is always done before the next message is routed.
 import { ERROR_CODE } from '../src/protocol/codes.ts';
+import type { JsongleMessage } from '../src/protocol/messages.ts';
 
 /** One connection as the handlers see it. */
 export interface Peer {
@@ -71,6 +72,14 @@ export interface Registry {
   untarget(sid: string, peer: Peer): void;
   users(): number;
   rooms(): number;
+  /**
+   * Several nodes: hands call message `m` over to the node that decides its call, when that is
+   * another node (true: handed over). One node decides each call, so the first answer wins.
+   */
+  handOff?(client: Peer, m: JsongleMessage): boolean;
+  /** Several nodes: this node's id and the state of the shared store, for /healthz. */
+  health?(): Record<string, unknown>;
+  close?(): Promise<void>;
 }
 
 interface MutableRoom extends Room { readonly members: Map<string, Peer> }

@@ -22,7 +22,10 @@ export function route(ctx: Context, client: Client, m: JsongleMessage): void | P
     return sendError(ctx, client, ERROR_CODE.NOT_REGISTERED, 'Not registered: answer the session-hello request first');
   }
   if (m.to === ctx.sn || helloAnswer) return toServer(ctx, client, m);
-  if (isCallAction(j.action)) return routeCall(ctx, client, m as JsongleMessage<CallBody>);
+  if (isCallAction(j.action)) {
+    if (ctx.registry.handOff?.(client, m)) return; // another node decides this call
+    return routeCall(ctx, client, m as JsongleMessage<CallBody>);
+  }
   if (RELAYED.has(j.action)) return relay(ctx, client, m);
   // ack, session-error and session-hello are the server's own words.
   return refuse(ctx, client, m, ERROR_CODE.ACTION_NOT_ALLOWED, `The server does not relay ${j.action}`);

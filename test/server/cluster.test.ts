@@ -1,0 +1,126 @@
+// Three server nodes sharing one real redis-server: every single-node behaviour with the clients
+// spread over the nodes.
+import { after, afterEach, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { JsongleServer } from '../../server/index.ts';
+import { cleanup as cleanupAll, health, startNodes, startRedis, type TestRedis } from './cluster-helpers.ts';
+import { cleanup, connectClient, Raw, text, until, waitEvent, waitFor } from './helpers.ts';
+import { chat, wholeCall } from './scenarios.ts';
+
+let redis: TestRedis;
+before(async () => { redis = await startRedis(); });
+after(cleanupAll);
+afterEach(cleanup);
+
+/** Prometheus text → the value of one metric line. */
+const metric = async (node: JsongleServer, name: string) => {
+  const body = await (await fetch(`${node.url}/metrics`)).text();
+  const line = body.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.split(' ')[1]);
+};
+
+describe('three nodes, one Redis', () => {
+  test('clients on different nodes: a whole call and a chat by uid, in a 1:1 room', async () => {
+    const [n1, n2] = await startNodes(redis, 3);
+    const alice = await connectClient(n1, 'alice', 'Alice');
+    const bob = await connectClient(n2, 'bob', 'Bob');
+    await wholeCall(alice, bob, 'bob');
+    await wholeCall(bob, alice, 'alice');
+    await chat(alice, bob, 'bob', 'alice');
+
+    await alice.request(alice.server, 'session-join', { rid: 'r1' });
+    const joined = waitEvent(alice, 'joined');
+    assert.deepEqual(await bob.request(bob.server, 'session-join', { rid: 'r1' }), { members: [{ uid: 'alice', dn: 'Alice' }], rid: 'r1' });
+    assert.deepEqual((await joined).description, { member: { uid: 'bob', dn: 'Bob' }, rid: 'r1' });
+    await wholeCall(alice, bob, 'r1');
+    await chat(bob, alice, 'r1', 'r1');
+    const left = waitEvent(alice, 'left');
+    bob.close();
+    assert.deepEqual((await left).description, { member: { uid: 'bob', dn: 'Bob' }, rid: 'r1' });
+
+    const h = await health(n1);
+    assert.equal(typeof h.node, 'string');
+    assert.equal(h.redis, 'ready');
+    assert.notEqual(h.node, (await health(n2)).node);
+    assert.ok((await metric(n1, 'jsongle_cluster_frames_published_total'))! > 0, 'n1 published frames for bob');
+    assert.ok((await metric(n2, 'jsongle_cluster_frames_received_total'))! > 0, 'n2 received frames for bob');
+    assert.ok((await metric(n1, 'jsongle_redis_rtt_seconds'))! > 0, 'the Redis round trip is measured');
+  });
+
+  test('a user with a device on each of two nodes: both ring, one answers, the other hears answered-elsewhere', async () => {
+    const [n1, n2, n3] = await startNodes(redis, 3);
+    const alice = await connectClient(n1, 'alice');
+    const phone = await connectClient(n2, 'bob');
+    const laptop = await connectClient(n3, 'bob');
+    const rings = [waitFor(phone, 'call'), waitFor(laptop, 'call')];
+    const ringing = waitFor(alice, 'callstatechanged', (_c, ch) => ch.state === 'ringing');
+    const call = alice.call('bob', 'audio');
+    await Promise.all(rings);
+    await ringing;
+    const retracted = waitFor(phone, 'callended');
+    const proceeded = waitFor(alice, 'offerneeded');
+    laptop.proceed();
+    await proceeded;
+    const [, phoneCall] = await retracted;
+    assert.equal(phoneCall.id, call.id);
+    assert.equal(phoneCall.cause, 'answered-elsewhere');
+    // The rest of the call goes to the laptop only.
+    const ended = waitFor(laptop, 'callended');
+    alice.end();
+    await ended;
+  });
+
+  test('a multi-user room with members on all three nodes: joined, members, one message each, left', async () => {
+    const nodes = await startNodes(redis, 3);
+    const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((uid, i) => Raw.registered(nodes[i], uid)));
+    assert.equal((await a.request('muc-join', { rid: 'team' })).jsongle.action, 'iq-result');
+    const bJoined = a.next((m) => m.jsongle.event === 'joined' && m.jsongle.description.member.uid === 'b');
+    assert.deepEqual((await b.request('muc-join', { rid: 'team' })).jsongle.description.members, [{ uid: 'a', dn: 'a' }]);
+    await bJoined;
+    const cJoined = [a, b].map((r) => r.next((m) => m.jsongle.event === 'joined' && m.jsongle.description.member.uid === 'c'));
+    const members = (await c.request('muc-join', { rid: 'team' })).jsongle.description.members;
+    assert.deepEqual(members.map((m: { uid: string }) => m.uid).sort(), ['a', 'b']);
+    await Promise.all(cJoined);
+
+    const before = await Promise.all(nodes.map((n) => metric(n, 'jsongle_cluster_publishes_total')));
+    a.send(text('a', 'team', 'hello team', 'muc'));
+    const [atB, atC] = await Promise.all([b, c].map((r) => r.next((m) => m.jsongle.action === 'session-text')));
+    for (const m of [atB, atC]) {
+      assert.equal(m.from, 'team/a');
+      assert.equal(m.jsongle.description.content, 'hello team');
+    }
+    assert.equal(atB.to, 'b');
+    assert.equal(atC.to, 'c');
+    await a.next((m) => m.jsongle.action === 'session-event' && m.jsongle.description.type === 'server-received');
+    const after = await Promise.all(nodes.map((n) => metric(n, 'jsongle_cluster_publishes_total')));
+    assert.equal(after[0]! - before[0]!, 2, 'the message left node 1 in one publish to each other node');
+
+    const left = [a, b].map((r) => r.next((m) => m.jsongle.event === 'left' && m.jsongle.description.member.uid === 'c'));
+    c.ws.close();
+    await Promise.all(left);
+  });
+
+  test('limits hold across nodes: a 1:1 room of two, rooms per user, names shared cluster-wide', async () => {
+    const nodes = await startNodes(redis, 3, { maxRoomsPerUser: 2, maxMucMembers: 2 });
+    const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((uid, i) => Raw.registered(nodes[i], uid)));
+    await a.request('session-join', { rid: 'pair' });
+    await b.request('session-join', { rid: 'pair' });
+    const full = await c.request('session-join', { rid: 'pair' });
+    assert.equal(full.jsongle.description.errorCode, 403001);
+    await c.request('muc-join', { rid: 'm' });
+    await a.request('muc-join', { rid: 'm' });
+    assert.equal((await b.request('muc-join', { rid: 'm' })).jsongle.description.errorCode, 403001, 'muc of 2 members');
+    // a is in 2 rooms (pair, m): a third one is refused, even through a second connection on node 3.
+    const a2 = await Raw.registered(nodes[2], 'a');
+    assert.equal((await a2.request('muc-join', { rid: 'third' })).jsongle.description.errorCode, 403001);
+    const kind = await c.request('muc-join', { rid: 'pair' });
+    assert.equal(kind.jsongle.description.errorCode, 400001, 'a 1:1 room stays one');
+    assert.equal((await c.request('session-join', { rid: 'b' })).jsongle.description.errorCode, 400001, 'a room may not be named like a user of another node');
+    // Unreachable is decided cluster-wide too: nobody anywhere is 'nobody'.
+    const caller = await connectClient(nodes[1], 'caller');
+    const unreachable = waitFor(caller, 'callended');
+    caller.call('nobody', 'audio');
+    await unreachable;
+    await until(async () => (await health(nodes[0])).users === 4, 3000, 'node 1 counting the 4 users of the cluster');
+  });
+});
