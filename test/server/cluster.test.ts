@@ -123,4 +123,15 @@ describe('three nodes, one Redis', () => {
     await unreachable;
     await until(async () => (await health(nodes[0])).users === 4, 3000, 'node 1 counting the 4 users of the cluster');
   });
+
+  test('a node started later loads who is where from Redis', async () => {
+    const [n1] = await startNodes(redis, 1);
+    const alice = await Raw.registered(n1, 'alice');
+    await alice.request('muc-join', { rid: 'early' });
+    const [n2] = await startNodes(redis, 1);
+    const bob = await Raw.registered(n2, 'bob');
+    assert.deepEqual((await bob.request('muc-join', { rid: 'early' })).jsongle.description.members, [{ uid: 'alice', dn: 'alice' }]);
+    bob.send(text('bob', 'alice', 'found you'));
+    assert.equal((await alice.next((m) => m.jsongle.action === 'session-text')).jsongle.description.content, 'found you');
+  });
 });
