@@ -17,7 +17,7 @@ import { RedisRegistry } from './redis/registry.ts';
 import { MemoryRegistry, type Registry } from './registry.ts';
 import { startRetention } from './retention.ts';
 import { route } from './router.ts';
-import { CLOSE, Connection } from './socket.ts';
+import { asOneRead, CLOSE, Connection } from './socket.ts';
 import { SqliteStore } from './store/sqlite.ts';
 import type { MessageStore } from './store/store.ts';
 
@@ -69,7 +69,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
   const { registry: custom, store: customStore, retentionInterval, ...overrides } = options;
   const config = resolveConfig(overrides);
   const log = new Logger('jsongle-server', config.logLevel);
-  const cluster = !custom && config.redisUrl ? await RedisRegistry.start({ url: config.redisUrl, lease: config.nodeLease, log }) : undefined;
+  const cluster = !custom && config.redisUrl ? await RedisRegistry.start({ url: config.redisUrl, lease: config.nodeLease, log, batch: asOneRead }) : undefined;
   const registry: Registry = custom ?? cluster ?? new MemoryRegistry();
   const store = customStore ?? new SqliteStore({ dir: config.dataDir });
   const stats = new Stats();

@@ -42,6 +42,8 @@ export interface RedisRegistryOptions {
   log: Logger;
   /** Default: host name, pid and a random suffix (a restarted node is a new node). */
   node?: string;
+  /** Runs the deliveries of one message from another node so that a connection's frames leave in one write. */
+  batch?: (deliver: () => void) => void;
 }
 
 const NO_LIMITS: Limits = { maxMembers: Infinity, maxRoomsPerUser: Infinity };
@@ -79,6 +81,7 @@ export class RedisRegistry implements Registry {
   readonly #cmd: Scripted;
   readonly #sub: Redis;
   readonly #log: Logger;
+  readonly #batch: (deliver: () => void) => void;
   readonly #mirror = new MemoryRegistry();
   readonly #local = new Map<string, Peer>();
   /** Rooms of each local connection, for the snapshot a node republishes. */
@@ -98,6 +101,7 @@ export class RedisRegistry implements Registry {
   private constructor(o: RedisRegistryOptions) {
     this.node = o.node ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.#log = o.log;
+    this.#batch = o.batch ?? ((deliver) => deliver());
     const redisOptions = { lazyConnect: true, connectionName: `jsongle-${this.node}` };
     this.#cmd = new Redis(o.url, redisOptions) as Scripted;
     this.#sub = new Redis(o.url, redisOptions);
@@ -280,12 +284,13 @@ export class RedisRegistry implements Registry {
   /** Frames for our connections, or a call message handed over. */
   #direct(text: string) {
     if (text[0] === 'f') {
-      for (const line of text.slice(1).split('\n')) {
-        const space = line.indexOf(' ');
-        this.counters.received++;
-        this.#local.get(line.slice(0, space))?.send(line.slice(space + 1));
-      }
-      return;
+      return this.#batch(() => {
+        for (const line of text.slice(1).split('\n')) {
+          const space = line.indexOf(' ');
+          this.counters.received++;
+          this.#local.get(line.slice(0, space))?.send(line.slice(space + 1));
+        }
+      });
     }
     const body = JSON.parse(text.slice(1)) as { t: 'in'; cid: string; m: JsongleMessage };
     const peer = this.#remote.get(body.cid);
