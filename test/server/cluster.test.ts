@@ -2,9 +2,9 @@
 // spread over the nodes.
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { JsongleServer } from '../../server/index.ts';
+import { configFromEnv, type JsongleServer } from '../../server/index.ts';
 import { cleanup as cleanupAll, health, startNodes, startRedis, type TestRedis } from './cluster-helpers.ts';
-import { cleanup, connectClient, Raw, text, until, waitEvent, waitFor } from './helpers.ts';
+import { cleanup, connectClient, Raw, startServer, text, until, waitEvent, waitFor } from './helpers.ts';
 import { chat, wholeCall } from './scenarios.ts';
 
 let redis: TestRedis;
@@ -133,5 +133,17 @@ describe('three nodes, one Redis', () => {
     assert.deepEqual((await bob.request('muc-join', { rid: 'early' })).jsongle.description.members, [{ uid: 'alice', dn: 'alice' }]);
     bob.send(text('bob', 'alice', 'found you'));
     assert.equal((await alice.next((m) => m.jsongle.action === 'session-text')).jsongle.description.content, 'found you');
+  });
+
+  test('JSONGLE_REDIS_URL switches the backend; JSONGLE_NODE_LEASE defaults to 10 s', async () => {
+    assert.equal(configFromEnv({}).redisUrl, '');
+    assert.equal(configFromEnv({}).nodeLease, 10_000);
+    assert.equal(configFromEnv({ JSONGLE_REDIS_URL: redis.url, JSONGLE_NODE_LEASE: '2500' }).nodeLease, 2500);
+    assert.throws(() => configFromEnv({ JSONGLE_NODE_LEASE: '100' }), /nodeLease/);
+    const alone = await startServer();
+    const h = await health(alone);
+    assert.equal(h.node, undefined, 'one process: no node, no Redis');
+    assert.equal(h.redis, undefined);
+    assert.equal(await metric(alone, 'jsongle_cluster_frames_published_total'), undefined);
   });
 });
