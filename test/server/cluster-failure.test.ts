@@ -22,7 +22,7 @@ test('a node killed with SIGKILL: within the lease its users leave, its calls en
   const bob = await connectClient(doomed, 'bob', 'Bob', { WebSocket: roundRobin([doomed.wsUrl, n2.wsUrl, n3.wsUrl]) });
   for (const c of [alice, carol, bob]) await c.request(c.server, 'muc-join', { rid: 'team' });
 
-  // Alice and Bob in a call that reached the offer; Carol is ringing Bob's only device.
+  // Alice (node 2) called Bob (doomed node) and the call reached the offer; Dave (doomed node) rings Carol (node 3).
   const incoming = waitFor(bob, 'call');
   const needed = waitFor(alice, 'offerneeded');
   const call = alice.call('bob', 'video');
@@ -33,6 +33,12 @@ test('a node killed with SIGKILL: within the lease its users leave, its calls en
   alice.sendOffer(OFFER);
   await offered;
 
+  const dave = await connectClient(doomed, 'dave');
+  const ringing = waitFor(carol, 'call');
+  const daveCall = dave.call('carol', 'audio');
+  await ringing;
+
+  const carolEnded = waitFor(carol, 'callended', (_l, c) => c.id === daveCall.id, LEASE);
   const leftForAlice = waitEvent(alice, 'left', (d) => d.member.uid === 'bob', LEASE);
   const leftForCarol = waitEvent(carol, 'left', (d) => d.member.uid === 'bob', LEASE);
   const ended = waitFor(alice, 'callended', (_l, c) => c.id === call.id, LEASE);
@@ -41,7 +47,9 @@ test('a node killed with SIGKILL: within the lease its users leave, its calls en
 
   await Promise.all([leftForAlice, leftForCarol]);
   const [, aliceCall] = await ended;
-  assert.equal(aliceCall.cause, 'gone');
+  assert.equal(aliceCall.cause, 'gone', 'the answered call ends for the caller when the callee\'s node dies');
+  const [, carolCall] = await carolEnded;
+  assert.equal(carolCall.cause, 'gone', 'the ringing call ends for the callee when the caller\'s node dies');
   const check = new Redis(redis.url);
   try {
     await until(async () => (await check.scard('jsongle:nodes')) === 2, LEASE, 'the dead node struck off');
