@@ -68,7 +68,7 @@ type Event =
   | { t: 'leave'; node: string; cid: string; rid: string }
   | { t: 'reap'; node: string }
   | { t: 'node'; node: string; conns: [string, string, string, [string, RoomKind][]][] }
-  | { t: 'call'; node: string; sid: string; initiator: string; responder: string; caller: string; via: CallRecord['via']; targets: string[] }
+  | { t: 'call'; node: string; sid: string; initiator: string; responder: string; caller: string; via: CallRecord['via']; targets: string[]; answered?: string }
   | { t: 'answered' | 'untarget'; node: string; sid: string; cid: string }
   | { t: 'end'; node: string; sid: string };
 
@@ -192,22 +192,26 @@ export class RedisRegistry implements Registry {
 
   call(sid: string) { return this.#mirror.call(sid); }
 
+  /** Opens a call this node decides; called again for an open call, publishes its parties anew. */
   openCall(record: CallRecord) {
+    const again = this.#mirror.call(record.sid) === record;
     this.#mirror.openCall(record);
     this.#owner.set(record.sid, this.node);
-    // The handlers set `answered` on the record: the copies on the other nodes learn it.
-    let answered: Peer | undefined;
-    Object.defineProperty(record, 'answered', {
-      enumerable: true,
-      get: () => answered,
-      set: (p: Peer | undefined) => {
-        answered = p;
-        if (p) this.#publish({ t: 'answered', node: this.node, sid: record.sid, cid: p.cid });
-      },
-    });
+    if (!again) {
+      // The handlers set `answered` on the record: the copies on the other nodes learn it.
+      let answered = record.answered;
+      Object.defineProperty(record, 'answered', {
+        enumerable: true,
+        get: () => answered,
+        set: (p: Peer | undefined) => {
+          answered = p;
+          if (p) this.#publish({ t: 'answered', node: this.node, sid: record.sid, cid: p.cid });
+        },
+      });
+    }
     this.#publish({
       t: 'call', node: this.node, sid: record.sid, initiator: record.initiator, responder: record.responder,
-      caller: record.caller.cid, via: record.via, targets: [...record.targets].map((p) => p.cid),
+      caller: record.caller.cid, via: record.via, targets: [...record.targets].map((p) => p.cid), answered: record.answered?.cid,
     });
   }
 
@@ -317,7 +321,11 @@ export class RedisRegistry implements Registry {
         const caller = this.#peer(e.caller);
         if (!caller) return;
         const targets = new Set(e.targets.map((cid) => this.#peer(cid)).filter((p): p is Peer => !!p));
-        this.#mirror.openCall({ sid: e.sid, initiator: e.initiator, responder: e.responder, caller, via: e.via, targets, rang: false });
+        this.#mirror.endCall(e.sid); // a call published again (a party resumed): its copy is replaced
+        this.#mirror.openCall({
+          sid: e.sid, initiator: e.initiator, responder: e.responder, caller, via: e.via, targets, rang: false,
+          answered: e.answered === undefined ? undefined : this.#peer(e.answered),
+        });
         this.#owner.set(e.sid, e.node);
         return;
       }

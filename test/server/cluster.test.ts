@@ -70,6 +70,23 @@ describe('three nodes, one Redis', () => {
     await ended;
   });
 
+  test('two devices on two nodes answer at the same instant: the caller\'s node decides, one wins', async () => {
+    const [n1, n2, n3] = await startNodes(redis, 3);
+    const alice = await Raw.registered(n1, 'alice');
+    const devices = await Promise.all([Raw.registered(n2, 'bob'), Raw.registered(n3, 'bob')]);
+    const call = (action: string, extra: Record<string, unknown> = {}) => ({
+      id: `c-${Math.random().toString(36).slice(2)}`, from: 'x', to: 'alice',
+      jsongle: { sid: 'race-1', action, reason: '', initiator: 'alice', responder: 'bob', description: { ...extra } },
+    });
+    alice.send({ ...call('session-propose', { media: 'audio' }), to: 'bob' });
+    await Promise.all(devices.map((d) => d.next((m) => m.jsongle.action === 'session-propose')));
+    for (const d of devices) d.send(call('session-proceed', { proceeded: new Date().toISOString() }));
+    await alice.next((m) => m.jsongle.action === 'session-proceed');
+    const outcomes = await Promise.all(devices.map((d) => d.next((m) => m.jsongle.action === 'session-retract', 1500).then((m) => m.jsongle.reason, () => 'won')));
+    assert.deepEqual(outcomes.sort(), ['answered-elsewhere', 'won']);
+    assert.deepEqual((await alice.quiet(300)).filter((m) => m.jsongle.action === 'session-proceed'), [], 'the caller heard one proceed');
+  });
+
   test('a multi-user room with members on all three nodes: joined, members, one message each, left', async () => {
     const nodes = await startNodes(redis, 3);
     const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((uid, i) => Raw.registered(nodes[i], uid)));
