@@ -27,6 +27,7 @@ export { MemoryRegistry, type Registry } from './registry.ts';
 export * from './store/store.ts';
 export { SqliteStore } from './store/sqlite.ts';
 export { RedisRegistry } from './redis/registry.ts';
+export { RedisStore } from './store/redis.ts';
 
 export interface JsongleServer {
   /** The HTTP root, e.g. `http://127.0.0.1:8080` (the demo page, /healthz, /metrics). */

@@ -46,6 +46,9 @@ export interface RedisRegistryOptions {
   batch?: (deliver: () => void) => void;
 }
 
+/** The URL for a message: a password in it never reaches a log. */
+const withoutPassword = (url: string) => url.replace(/\/\/[^@/]*@/, '//***@');
+
 const NO_LIMITS: Limits = { maxMembers: Infinity, maxRoomsPerUser: Infinity };
 
 /** A connection held by another node: `send` queues the frame for that node's channel. */
@@ -109,6 +112,8 @@ export class RedisRegistry implements Registry {
     for (const r of [this.#cmd, this.#sub]) r.on('error', (e: Error) => this.#log.log('warning', () => `redis: ${e.message}`));
     this.#sub.on('message', (channel: string, text: string) => this.#message(channel, text));
     this.#sub.on('ready', () => { if (this.#subscribed) void this.#resync(); });
+    // Back from a disconnection: a write queued meanwhile may have failed; say again what we hold.
+    this.#cmd.on('ready', () => { if (this.#subscribed) this.#restore().catch((e) => this.#failed('restore', e)); });
     this.#lease = new Lease(this.#cmd, {
       node: this.node, lease: o.lease,
       lapsed: () => this.#restore(),
@@ -122,7 +127,13 @@ export class RedisRegistry implements Registry {
   /** Connects, subscribes, loads the mirror and takes the lease. */
   static async start(o: RedisRegistryOptions): Promise<RedisRegistry> {
     const r = new RedisRegistry(o);
-    await Promise.all([r.#cmd.connect(), r.#sub.connect()]);
+    try {
+      await Promise.all([r.#cmd.connect(), r.#sub.connect()]);
+    } catch (e) {
+      r.#cmd.disconnect();
+      r.#sub.disconnect();
+      throw new Error(`Redis at ${withoutPassword(o.url)} cannot be reached: ${(e as Error)?.message ?? e}`);
+    }
     await r.#resync();
     r.#subscribed = true;
     await r.#lease.start();
@@ -133,7 +144,11 @@ export class RedisRegistry implements Registry {
   /** The handlers' side of the cluster: what to do with handed-over messages and departed peers. */
   attach(events: ClusterEvents) { this.#events = events; }
 
-  health() { return { node: this.node, redis: this.#cmd.status }; }
+  /** `redis` is `ready` when both connections are (commands, subscriptions), else the state of the one that is not. */
+  health() {
+    const down = [this.#cmd, this.#sub].find((r) => r.status !== 'ready');
+    return { node: this.node, redis: down?.status ?? 'ready' };
+  }
 
   async close() {
     this.#lease.stop();

@@ -99,14 +99,22 @@ redis.call('PUBLISH', P .. 'events', cjson.encode({t = 'reap', node = node}))
 return 1`,
 
   /**
-   * ARGV node snapshot: writes back everything a node holds (after Redis lost it, or after the
-   * others reaped a node that was only slow) and publishes the snapshot as it is.
+   * ARGV node snapshot: makes Redis hold what a node holds (after Redis lost it, after the others
+   * reaped a node that was only slow, or after a reconnection that may have lost a write) and
+   * publishes the snapshot as it is.
    * snapshot = {"t":"node","node":…,"conns":[[cid, uid, dn, [[rid, kind], …]], …]}
    */
   jsongleRestore: `${LEAVE}
 local node = ARGV[1]
 local s = cjson.decode(ARGV[2])
 redis.call('SADD', P .. 'nodes', node)
+-- What Redis still has of this node but the node no longer holds (a remove that never arrived).
+local held = {}
+for _, c in ipairs(s.conns) do held[c[1]] = true end
+local before = redis.call('HGETALL', P .. 'conns:' .. node)
+for i = 1, #before, 2 do
+  if not held[before[i]] then drop(node, before[i], cjson.decode(before[i + 1])[1]) end
+end
 for _, c in ipairs(s.conns) do
   local cid, uid = c[1], c[2]
   redis.call('HSET', P .. 'conns:' .. node, cid, cjson.encode({uid, c[3]}))

@@ -94,3 +94,28 @@ test('Redis restarts: no client is dropped, the nodes publish their state again,
   await wholeCall(carol, alice, 'alice');
   assert.equal(lost, 0, 'nobody re-registered or was told left');
 });
+
+test('a node cut from Redis reconnects and makes Redis hold exactly what it holds', async () => {
+  const [n1] = await startNodes(redis, 1);
+  const alice = await connectClient(n1, 'alice');
+  await alice.request(alice.server, 'muc-join', { rid: 'kept' });
+  const node = String((await health(n1)).node);
+  const admin = new Redis(redis.url);
+  try {
+    // A connection Redis still lists for this node but the node no longer holds (a lost remove).
+    await admin.hset(`jsongle:conns:${node}`, 'ghost-cid', JSON.stringify(['ghost', '']));
+    await admin.hset('jsongle:user:ghost', 'ghost-cid', node);
+    await admin.hset('jsongle:room:kept', 'ghost-cid', 'ghost');
+    await admin.sadd('jsongle:joins:ghost-cid', 'kept');
+    await admin.hset('jsongle:urooms:ghost', 'kept', '1');
+    await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+    await until(async () => (await admin.hexists(`jsongle:conns:${node}`, 'ghost-cid')) === 0, 5000, 'the ghost connection dropped from Redis');
+    assert.equal(await admin.hlen('jsongle:user:ghost'), 0);
+    assert.equal(await admin.exists('jsongle:urooms:ghost', 'jsongle:joins:ghost-cid'), 0);
+    assert.deepEqual(await admin.hvals('jsongle:room:kept'), ['alice'], 'alice still in her room, the ghost out');
+    assert.equal(await admin.hlen('jsongle:user:alice'), 1);
+  } finally {
+    admin.disconnect();
+  }
+  assert.equal(alice.registered, true);
+});

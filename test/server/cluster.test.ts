@@ -162,5 +162,7 @@ describe('three nodes, one Redis', () => {
     assert.equal(h.node, undefined, 'one process: no node, no Redis');
     assert.equal(h.redis, undefined);
     assert.equal(await metric(alone, 'jsongle_cluster_frames_published_total'), undefined);
+    // A Redis that cannot be reached stops the start, with a message that keeps the password out.
+    await assert.rejects(startServer({ redisUrl: 'redis://:s3cret@127.0.0.1:1/0' }), (e: Error) => /Redis at redis:\/\/\*\*\*@127\.0\.0\.1:1\/0 cannot be reached/.test(e.message) && !e.message.includes('s3cret'));
   });
 });
