@@ -165,6 +165,10 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
       http.off('error', reject);
       resolve();
     });
+  }).catch(async (e) => {
+    clearInterval(heartbeat);
+    await cluster?.close();
+    throw e;
   });
   const port = (http.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '[::1]' : config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -87,6 +87,18 @@ describe('three nodes, one Redis', () => {
     assert.deepEqual((await alice.quiet(300)).filter((m) => m.jsongle.action === 'session-proceed'), [], 'the caller heard one proceed');
   });
 
+  test('a ringing device on another node closes: its node tells the caller\'s node, the caller hears unreachable', async () => {
+    const [n1, n2] = await startNodes(redis, 2);
+    const alice = await connectClient(n1, 'alice');
+    const bob = await Raw.registered(n2, 'bob');
+    const ended = waitFor(alice, 'callended');
+    const call = alice.call('bob', 'audio');
+    await bob.next((m) => m.jsongle.action === 'session-propose');
+    bob.ws.close();
+    await ended;
+    assert.equal(call.reason, 'unreachable');
+  });
+
   test('a multi-user room with members on all three nodes: joined, members, one message each, left', async () => {
     const nodes = await startNodes(redis, 3);
     const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((uid, i) => Raw.registered(nodes[i], uid)));
