@@ -2,7 +2,7 @@
 // the same node side by side with pairs split across the nodes, in the same run.
 // Usage: npm run bench:cluster                (50 and 500 pairs, 2 × 10,000 idle connections)
 //        BENCH_SCALE=small npm run bench:cluster   (a quick look: 10/50 pairs, 2 × 1,000 idle)
-//        BENCH_ONLY=relay|idle                (one part only)
+//        BENCH_ONLY=relay|idle                (one part only; BENCH_PAIRS=50 BENCH_IN_FLIGHT=1 one relay case)
 // Processes: redis-server, two nodes (`dist/server/bin.js`, JSONGLE_REDIS_URL), one load generator
 // per node for the idle part (10,000 sockets each: a process has 20,000 fds here) and this one,
 // which drives the relay and reads every server's CPU from /proc/<pid>/stat. 127.0.0.1 only; every
@@ -78,8 +78,10 @@ async function startCluster(nodes: number) {
   return {
     redisPid: redis.pid!, nodes: started,
     stop: async () => {
-      for (const c of [...children]) if (c.exitCode === null) { c.kill('SIGTERM'); }
-      await sleep(500);
+      const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+      const exited = Promise.all(running.map((c) => new Promise((r) => c.once('exit', r))));
+      for (const c of running) c.kill('SIGTERM');
+      await Promise.race([exited, sleep(3000)]);
       stopAll();
       children.length = 0;
     },
@@ -232,8 +234,10 @@ async function main() {
   const started = Date.now();
   const relays: Record<string, any> = {};
   if (only !== 'idle') {
-    for (const pairs of S.pairs) {
-      for (const inFlight of [1, 100]) {
+    const pairsList = process.env.BENCH_PAIRS ? [Number(process.env.BENCH_PAIRS)] : S.pairs;
+    const inFlights = process.env.BENCH_IN_FLIGHT ? [Number(process.env.BENCH_IN_FLIGHT)] : [1, 100];
+    for (const pairs of pairsList) {
+      for (const inFlight of inFlights) {
         for (let r = 0; r < S.rounds; r++) {
           for (const layout of (r % 2 ? ['split', 'same'] : ['same', 'split']) as ('same' | 'split')[]) {
             const result = await relay(layout, pairs, inFlight);
