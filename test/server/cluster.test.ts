@@ -2,6 +2,7 @@
 // spread over the nodes.
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
 import { configFromEnv, type JsongleServer } from '../../server/index.ts';
 import { cleanup as cleanupAll, health, startNodes, startRedis, type TestRedis } from './cluster-helpers.ts';
 import { cleanup, connectClient, Raw, startServer, text, until, waitEvent, waitFor } from './helpers.ts';
@@ -151,6 +152,26 @@ describe('three nodes, one Redis', () => {
     caller.call('nobody', 'audio');
     await unreachable;
     await until(async () => (await health(nodes[0])).users === 4, 3000, 'node 1 counting the 4 users of the cluster');
+  });
+
+  test('a node shut down cleanly: its users are left for the others at once, its state leaves Redis', async () => {
+    const [n1, n2] = await startNodes(redis, 2);
+    const alice = await Raw.registered(n1, 'alice');
+    const bob = await Raw.registered(n2, 'bob');
+    await alice.request('muc-join', { rid: 'bye' });
+    await bob.request('muc-join', { rid: 'bye' });
+    const left = alice.next((m) => m.jsongle.event === 'left' && m.jsongle.description.member.uid === 'bob');
+    const node = String((await health(n2)).node);
+    await n2.close();
+    await left;
+    await until(async () => (await health(n1)).users === 1, 2000, 'node 1 forgetting bob');
+    const admin = new Redis(redis.url);
+    try {
+      assert.equal(await admin.sismember('jsongle:nodes', node), 0);
+      assert.equal(await admin.exists(`jsongle:lease:${node}`, `jsongle:conns:${node}`, 'jsongle:user:bob'), 0);
+    } finally {
+      admin.disconnect();
+    }
   });
 
   test('a node started later loads who is where from Redis', async () => {
