@@ -28,8 +28,11 @@ export function tempDir(): string {
   return dir;
 }
 
+/** Options every startServer() of this process adds (the cluster suites run the single-node suites on Redis). */
+export const serverDefaults: ServerOptions = {};
+
 export async function startServer(options: ServerOptions = {}): Promise<JsongleServer> {
-  const server = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'none', dataDir: tempDir(), ...options });
+  const server = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'none', dataDir: tempDir(), ...serverDefaults, ...options });
   cleanups.push(() => server.close());
   return server;
 }
