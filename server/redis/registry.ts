@@ -100,6 +100,8 @@ export class RedisRegistry implements Registry {
   readonly #lease: Lease;
   #events: ClusterEvents | undefined;
   #subscribed = false;
+  /** Joins Redis has not answered yet: a snapshot waits for them (it would leave those rooms out). */
+  readonly #joining = new Set<Promise<unknown>>();
 
   private constructor(o: RedisRegistryOptions) {
     this.node = o.node ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -185,8 +187,14 @@ export class RedisRegistry implements Registry {
   connections(uid: string) { return this.#mirror.connections(uid); }
   room(rid: string) { return this.#mirror.room(rid); }
 
-  async join(rid: string, kind: RoomKind, peer: Peer, limits: Limits): Promise<JoinOutcome> {
+  join(rid: string, kind: RoomKind, peer: Peer, limits: Limits): JoinOutcome | Promise<JoinOutcome> {
     if (this.#mirror.room(rid)?.members.has(peer.cid)) return this.#mirror.join(rid, kind, peer, NO_LIMITS);
+    const pending = this.#join(rid, kind, peer, limits);
+    this.#joining.add(pending);
+    return pending.finally(() => this.#joining.delete(pending));
+  }
+
+  async #join(rid: string, kind: RoomKind, peer: Peer, limits: Limits): Promise<JoinOutcome> {
     const [status, value] = (await this.#cmd.jsongleJoin(this.node, peer.cid, peer.uid, rid, kind, limits.maxMembers, limits.maxRoomsPerUser)) as string[];
     if (status === 'kind') return { ok: false, code: ERROR_CODE.BAD_PARAMETERS, details: `Room ${rid} is a ${value === 'muc' ? 'multi-user' : '1:1'} room` };
     if (status === 'full') return { ok: false, code: ERROR_CODE.ROOM_FULL, details: `Room ${rid} is full (${value} members)` };
@@ -447,6 +455,7 @@ export class RedisRegistry implements Registry {
 
   /** Writes back everything this node holds and tells the others. */
   async #restore() {
+    await Promise.allSettled([...this.#joining]);
     const conns = [...this.#local.values()].map((p) => [p.cid, p.uid, p.dn, [...(this.#localRooms.get(p.cid) ?? [])]]);
     await this.#cmd.jsongleRestore(this.node, JSON.stringify({ t: 'node', node: this.node, conns }));
     if (conns.length) this.#log.log('info', () => `node ${this.node}: state published again (${conns.length} connections)`);
