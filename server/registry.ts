@@ -7,6 +7,7 @@
 // the frame on that node's channel; the operations that must be atomic across nodes (`add`,
 // `remove`, `join`, `leave`) may return promises, and the connection processes its messages one at
 // a time while one is pending, so a join is always done before the next message is routed.
+// That backend is redis/registry.ts (JSONGLE_REDIS_URL); this file's MemoryRegistry is the default.
 import { ERROR_CODE } from '../src/protocol/codes.ts';
 import type { JsongleMessage } from '../src/protocol/messages.ts';
 
@@ -79,7 +80,6 @@ export interface Registry {
   handOff?(client: Peer, m: JsongleMessage): boolean;
   /** Several nodes: this node's id and the state of the shared store, for /healthz. */
   health?(): Record<string, unknown>;
-  close?(): Promise<void>;
 }
 
 interface MutableRoom extends Room { readonly members: Map<string, Peer> }
