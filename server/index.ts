@@ -116,7 +116,9 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
   }
 
   const dispatch = (client: Connection, m: Parameters<typeof route>[2]) => route(ctx, client, m);
-  cluster?.attach(clusterEvents(ctx, (peer, m) => void route(ctx, peer, m)));
+  cluster?.attach(clusterEvents(ctx, (peer, m) => {
+    route(ctx, peer, m)?.catch((e) => log.log('error', () => `handed-over message of ${peer.address} failed: ${(e as Error)?.stack ?? e}`));
+  }));
 
   // No closure here may capture the upgrade request: a listener kept by the connection would keep
   // the request (headers and all, ~1.5 KB) alive as long as the connection.

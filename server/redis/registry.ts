@@ -321,7 +321,7 @@ export class RedisRegistry implements Registry {
     }
     const body = JSON.parse(text.slice(1)) as { t: 'in'; cid: string; m: JsongleMessage };
     const peer = this.#remote.get(body.cid);
-    if (peer) this.#events?.route(peer, body.m);
+    if (peer) this.#tell('hand-off', () => this.#events?.route(peer, body.m));
   }
 
   #apply(e: Event) {
@@ -368,6 +368,15 @@ export class RedisRegistry implements Registry {
     }
   }
 
+  /** Runs a handler's part; a failure is logged and the mirror is updated all the same. */
+  #tell(what: string, fn: () => void) {
+    try {
+      fn();
+    } catch (e) {
+      this.#log.log('error', () => `cluster ${what} handler failed: ${(e as Error)?.stack ?? e}`);
+    }
+  }
+
   #peer(cid: string): Peer | undefined { return this.#local.get(cid) ?? this.#remote.get(cid); }
 
   #addRemote(node: string, cid: string, uid: string, dn: string): RemotePeer {
@@ -384,7 +393,7 @@ export class RedisRegistry implements Registry {
 
   #removeRemote(p: RemotePeer | undefined, died: boolean): Room[] {
     if (!p) return [];
-    this.#events?.gone(p, died);
+    this.#tell('gone', () => this.#events?.gone(p, died));
     this.#remote.delete(p.cid);
     const set = this.#byNode.get(p.node);
     set?.delete(p);
@@ -402,13 +411,13 @@ export class RedisRegistry implements Registry {
       this.#owner.delete(sid);
       if (!r) continue;
       const locals = [r.caller, ...r.targets].filter((p) => this.#local.has(p.cid));
-      if (locals.length) this.#events?.orphaned(r, locals);
+      if (locals.length) this.#tell('orphaned', () => this.#events?.orphaned(r, locals));
       this.#mirror.endCall(sid);
     }
     for (const p of [...peers]) {
       const rooms = this.#removeRemote(p, true);
       const left = rooms.map((room) => ({ room, locals: [...room.members.values()].filter((m) => this.#local.has(m.cid)) }));
-      if (left.length) this.#events?.left(p, left);
+      if (left.length) this.#tell('left', () => this.#events?.left(p, left));
     }
     this.#log.log('info', () => `node ${node} is gone: ${peers.size} connections dropped`);
   }
