@@ -18,6 +18,7 @@ import { MemoryRegistry, type Registry } from './registry.ts';
 import { startRetention } from './retention.ts';
 import { route } from './router.ts';
 import { asOneRead, CLOSE, Connection } from './socket.ts';
+import { RedisStore } from './store/redis.ts';
 import { SqliteStore } from './store/sqlite.ts';
 import type { MessageStore } from './store/store.ts';
 
@@ -72,7 +73,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
   const log = new Logger('jsongle-server', config.logLevel);
   const cluster = !custom && config.redisUrl ? await RedisRegistry.start({ url: config.redisUrl, lease: config.nodeLease, log, batch: asOneRead }) : undefined;
   const registry: Registry = custom ?? cluster ?? new MemoryRegistry();
-  const store = customStore ?? new SqliteStore({ dir: config.dataDir });
+  // Several nodes share one store: with Redis configured, the messages live there too.
+  const store = customStore ?? (config.redisUrl ? new RedisStore({ url: config.redisUrl }) : new SqliteStore({ dir: config.dataDir }));
   const stats = new Stats();
   const ctx: Context = { config, registry, stats, log, store, sn: config.name };
   const retention = startRetention(ctx, retentionInterval);

@@ -1,9 +1,9 @@
 // A cluster losing a part: a node killed with SIGKILL (its lease lapses), and Redis restarted
 // (its data lost: no persistence in the test).
-import { after, afterEach, before, test } from 'node:test';
+import { after, afterEach, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { cleanup as cleanupAll, health, roundRobin, spawnNode, startNodes, startRedis, type TestRedis } from './cluster-helpers.ts';
+import { cleanup as cleanupAll, everyNodeSees, health, roundRobin, spawnNode, startNodes, startRedis, type TestRedis } from './cluster-helpers.ts';
 import { cleanup, connectClient, until, waitEvent, waitFor } from './helpers.ts';
 import { OFFER, wholeCall } from './scenarios.ts';
 
@@ -12,6 +12,7 @@ let redis: TestRedis;
 before(async () => { redis = await startRedis(); });
 after(cleanupAll);
 afterEach(cleanup);
+beforeEach(() => redis.flush());
 
 test('a node killed with SIGKILL: within the lease its users leave, its calls end with gone, its clients go on from another node', async () => {
   const doomed = await spawnNode(redis, { JSONGLE_NODE_LEASE: String(LEASE) });
@@ -20,6 +21,7 @@ test('a node killed with SIGKILL: within the lease its users leave, its calls en
   const carol = await connectClient(n3, 'carol');
   // Bob's transport tries the doomed node first, then the others in turn.
   const bob = await connectClient(doomed, 'bob', 'Bob', { WebSocket: roundRobin([doomed.wsUrl, n2.wsUrl, n3.wsUrl]) });
+  await everyNodeSees([doomed, n2, n3], 3);
   for (const c of [alice, carol, bob]) await c.request(c.server, 'muc-join', { rid: 'team' });
 
   // Alice (node 2) called Bob (doomed node) and the call reached the offer; Dave (doomed node) rings Carol (node 3).
@@ -34,6 +36,7 @@ test('a node killed with SIGKILL: within the lease its users leave, its calls en
   await offered;
 
   const dave = await connectClient(doomed, 'dave');
+  await everyNodeSees([doomed, n2, n3], 4);
   const ringing = waitFor(carol, 'call');
   const daveCall = dave.call('carol', 'audio');
   await ringing;
@@ -89,6 +92,7 @@ test('Redis restarts: no client is dropped, the nodes publish their state again,
   }
   // The room is full again cluster-wide, and a call between nodes goes through.
   const carol = await connectClient(n3, 'carol');
+  await everyNodeSees([n1, n2, n3], 3);
   await assert.rejects(carol.request(carol.server, 'session-join', { rid: 'pair' }), /full/);
   await wholeCall(alice, bob, 'pair');
   await wholeCall(carol, alice, 'alice');

@@ -4,9 +4,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import type { JsongleServer, ServerOptions } from '../../server/index.ts';
-import { cleanup as cleanupServers, sleep, startServer } from './helpers.ts';
+import { cleanup as cleanupServers, sleep, startServer, until } from './helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const children = new Set<ChildProcess>();
@@ -60,6 +61,8 @@ function output(child: ChildProcess, pattern: RegExp, what: string, ms = 10_000)
 
 export interface TestRedis {
   readonly url: string;
+  /** Empties the database (between tests: what one test stored must not reach the next one's users). */
+  flush(): Promise<void>;
   /** Stops redis-server (its data is lost: no persistence) and starts it again on the same port. */
   restart(): Promise<void>;
 }
@@ -74,8 +77,17 @@ export async function startRedis(): Promise<TestRedis> {
     await output(child, /Ready to accept connections/, 'redis-server');
   };
   await launch();
+  const url = `redis://127.0.0.1:${port}/0`;
   return {
-    url: `redis://127.0.0.1:${port}/0`,
+    url,
+    async flush() {
+      const admin = new Redis(url);
+      try {
+        await admin.flushdb();
+      } finally {
+        admin.disconnect();
+      }
+    },
     async restart() {
       await stop(child);
       await launch();
@@ -115,6 +127,15 @@ export function roundRobin(urls: string[], start = 0) {
 /** Fetches a node's /healthz. */
 export async function health(node: { url: string }): Promise<Record<string, unknown>> {
   return (await fetch(`${node.url}/healthz`)).json() as Promise<Record<string, unknown>>;
+}
+
+/**
+ * Waits until every node counts `users` registered users. A registration reaches the other nodes
+ * through Redis a moment after its own node acknowledged it: a test that calls a user it just
+ * registered on another node waits for this first, as a person would not notice.
+ */
+export async function everyNodeSees(nodes: { url: string }[], users: number, ms = 5000) {
+  await until(async () => (await Promise.all(nodes.map(health))).every((h) => h.users === users), ms, `every node counting ${users} users`);
 }
 
 export { sleep };

@@ -1,6 +1,6 @@
 // The single-node suites (signaling, errors), each server now a node on the Redis registry: the
 // handlers must not be able to tell the backends apart.
-import { after, test } from 'node:test';
+import { after, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { cleanup, startRedis } from './cluster-helpers.ts';
@@ -9,6 +9,7 @@ import { serverDefaults } from './helpers.ts';
 const redis = await startRedis();
 Object.assign(serverDefaults, { redisUrl: redis.url, nodeLease: 1500 });
 after(cleanup);
+beforeEach(() => redis.flush());
 await import('./signaling.test.ts');
 await import('./errors.test.ts');
 

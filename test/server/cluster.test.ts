@@ -1,10 +1,10 @@
 // Three server nodes sharing one real redis-server: every single-node behaviour with the clients
 // spread over the nodes.
-import { after, afterEach, before, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { configFromEnv, type JsongleServer } from '../../server/index.ts';
-import { cleanup as cleanupAll, health, startNodes, startRedis, type TestRedis } from './cluster-helpers.ts';
+import { cleanup as cleanupAll, everyNodeSees, health, startNodes, startRedis, type TestRedis } from './cluster-helpers.ts';
 import { cleanup, connectClient, Raw, startServer, text, until, waitEvent, waitFor } from './helpers.ts';
 import { chat, wholeCall } from './scenarios.ts';
 
@@ -12,6 +12,7 @@ let redis: TestRedis;
 before(async () => { redis = await startRedis(); });
 after(cleanupAll);
 afterEach(cleanup);
+beforeEach(() => redis.flush());
 
 /** Prometheus text → the value of one metric line. */
 const metric = async (node: JsongleServer, name: string) => {
@@ -22,9 +23,11 @@ const metric = async (node: JsongleServer, name: string) => {
 
 describe('three nodes, one Redis', () => {
   test('clients on different nodes: a whole call and a chat by uid, in a 1:1 room', async () => {
-    const [n1, n2] = await startNodes(redis, 3);
+    const nodes = await startNodes(redis, 3);
+    const [n1, n2] = nodes;
     const alice = await connectClient(n1, 'alice', 'Alice');
     const bob = await connectClient(n2, 'bob', 'Bob');
+    await everyNodeSees(nodes, 2);
     await wholeCall(alice, bob, 'bob');
     await wholeCall(bob, alice, 'alice');
     await chat(alice, bob, 'bob', 'alice');
@@ -53,6 +56,7 @@ describe('three nodes, one Redis', () => {
     const alice = await connectClient(n1, 'alice');
     const phone = await connectClient(n2, 'bob');
     const laptop = await connectClient(n3, 'bob');
+    await everyNodeSees([n1, n2, n3], 2);
     const rings = [waitFor(phone, 'call'), waitFor(laptop, 'call')];
     const ringing = waitFor(alice, 'callstatechanged', (_c, ch) => ch.state === 'ringing');
     const call = alice.call('bob', 'audio');
@@ -75,6 +79,7 @@ describe('three nodes, one Redis', () => {
     const [n1, n2, n3] = await startNodes(redis, 3);
     const alice = await Raw.registered(n1, 'alice');
     const devices = await Promise.all([Raw.registered(n2, 'bob'), Raw.registered(n3, 'bob')]);
+    await everyNodeSees([n1, n2, n3], 2);
     const call = (action: string, extra: Record<string, unknown> = {}) => ({
       id: `c-${Math.random().toString(36).slice(2)}`, from: 'x', to: 'alice',
       jsongle: { sid: 'race-1', action, reason: '', initiator: 'alice', responder: 'bob', description: { ...extra } },
@@ -92,6 +97,7 @@ describe('three nodes, one Redis', () => {
     const [n1, n2] = await startNodes(redis, 2);
     const alice = await connectClient(n1, 'alice');
     const bob = await Raw.registered(n2, 'bob');
+    await everyNodeSees([n1, n2], 2);
     const ended = waitFor(alice, 'callended');
     const call = alice.call('bob', 'audio');
     await bob.next((m) => m.jsongle.action === 'session-propose');
@@ -133,6 +139,7 @@ describe('three nodes, one Redis', () => {
   test('limits hold across nodes: a 1:1 room of two, rooms per user, names shared cluster-wide', async () => {
     const nodes = await startNodes(redis, 3, { maxRoomsPerUser: 2, maxMucMembers: 2 });
     const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((uid, i) => Raw.registered(nodes[i], uid)));
+    await everyNodeSees(nodes, 3);
     await a.request('session-join', { rid: 'pair' });
     await b.request('session-join', { rid: 'pair' });
     const full = await c.request('session-join', { rid: 'pair' });
@@ -169,6 +176,35 @@ describe('three nodes, one Redis', () => {
     try {
       assert.equal(await admin.sismember('jsongle:nodes', node), 0);
       assert.equal(await admin.exists(`jsongle:lease:${node}`, `jsongle:conns:${node}`, 'jsongle:user:bob'), 0);
+    } finally {
+      admin.disconnect();
+    }
+  });
+
+  test('messages in Redis: stored through one node, delivered offline on another, once, history from a third', async () => {
+    const [n1, n2, n3] = await startNodes(redis, 3);
+    const a = await Raw.registered(n1, 'alice');
+    const first = text('alice', 'bob', 'one');
+    a.send(first);
+    a.send(first); // a resend after a lost ack: same id
+    a.send(text('alice', 'bob', 'two'));
+    for (let i = 0; i < 3; i++) await a.next((m) => m.jsongle.event === 'ack' && m.jsongle.description.type === 'server-received');
+    // Bob was never connected: he gets both, once each, in order, on his hello to node 2.
+    const bob = await connectClient(n2, 'bob');
+    const got: string[] = [];
+    bob.on('messagereceived', (j) => got.push(j.description.content));
+    await until(() => got.length >= 2, 3000, 'bob got the two stored messages');
+    assert.deepEqual(got, ['one', 'two']);
+    await a.next((m) => m.jsongle.event === 'ack' && m.jsongle.description.type === 'received' && m.jsongle.description.mid === first.id);
+    // History from a third node: both, marked received.
+    const carolAsBob = await connectClient(n3, 'bob');
+    const history = await carolAsBob.history({ with: 'alice' });
+    assert.deepEqual(history.messages.map((m) => (m.jsongle as any).description.content), ['one', 'two']);
+    assert.deepEqual(history.messages.map((m) => m.state), ['received', 'received']);
+    assert.deepEqual((await a.quiet(100)).filter((m) => m.jsongle.action === 'session-error'), []);
+    const admin = new Redis(redis.url);
+    try {
+      assert.equal(await admin.zcard('jsongle:msg:c:u:alice\nbob'), 2, 'the conversation lives in Redis: two entries');
     } finally {
       admin.disconnect();
     }
