@@ -67,6 +67,10 @@ export interface ServerConfig {
   turnSecret: string;
   /** Seconds a TURN credential stays valid. */
   turnTtl: number;
+  /** When set (`redis://host:6379/0`), nodes share users, rooms and calls through this Redis. */
+  redisUrl: string;
+  /** ms within which the other nodes notice a node that died (its lease in Redis lapses). */
+  nodeLease: number;
 }
 
 type Kind = 'int' | 'string' | 'list' | 'level';
@@ -109,6 +113,8 @@ export const DEFAULTS: ServerConfig = {
   turnUrls: [],
   turnSecret: '',
   turnTtl: 86_400,
+  redisUrl: '',
+  nodeLease: 10_000,
 };
 
 export const SETTINGS: Setting[] = [
@@ -134,6 +140,8 @@ export const SETTINGS: Setting[] = [
   { key: 'historyMaxPerConversation', env: 'JSONGLE_HISTORY_MAX_PER_CONVERSATION', kind: 'int', min: 1, help: 'stored messages kept per conversation (the newest)' },
   { key: 'callGrace', env: 'JSONGLE_CALL_GRACE', kind: 'int', min: 0, help: 'ms a closed connection may resume in, keeping its calls and rooms; then its peers get session-terminate gone and left' },
   { key: 'ringTimeout', env: 'JSONGLE_RING_TIMEOUT', kind: 'int', min: 100, help: 'ms a call may ring unanswered before the server ends it' },
+  { key: 'redisUrl', env: 'JSONGLE_REDIS_URL', kind: 'string', help: 'Redis URL (redis://host:6379/0); when set, several nodes share users, rooms and calls' },
+  { key: 'nodeLease', env: 'JSONGLE_NODE_LEASE', kind: 'int', min: 300, help: 'ms within which the other nodes notice that a node died (with JSONGLE_REDIS_URL)' },
   { key: 'logLevel', env: 'JSONGLE_LOG_LEVEL', kind: 'level', help: `log level: ${LOG_LEVELS.join(', ')}` },
   { key: 'tokenSecret', env: 'JSONGLE_TOKEN_SECRET', kind: 'string', help: 'HS256 secret (32+ characters) of the identity tokens (JWT) every connection must present; unset with the two below: open mode' },
   { key: 'tokenPublicKey', env: 'JSONGLE_TOKEN_PUBLIC_KEY', kind: 'string', help: 'or: the PEM public key (its text or a file path) of RS256 / ES256 identity tokens' },

@@ -7,6 +7,7 @@ import { Logger } from '../src/log.ts';
 import { resolveConfig, type ServerConfig } from './config.ts';
 import type { Context } from './context.ts';
 import { dropCalls, leftCalls } from './handlers/calls.ts';
+import { clusterEvents } from './handlers/cluster.ts';
 import { sendHello } from './handlers/hello.ts';
 import { announce } from './handlers/rooms.ts';
 import { httpHandler, sameToken } from './http.ts';
@@ -14,11 +15,13 @@ import { createIdentity } from './identity.ts';
 import { createMetrics, Stats } from './metrics.ts';
 import { clientIp, PerIp } from './per-ip.ts';
 import { Buckets } from './rate.ts';
+import { RedisRegistry } from './redis/registry.ts';
 import { MemoryRegistry, type Registry } from './registry.ts';
 import { startRetention } from './retention.ts';
 import { park, unparkAll } from './resume.ts';
 import { route } from './router.ts';
-import { CLOSE, Connection } from './socket.ts';
+import { asOneRead, CLOSE, Connection } from './socket.ts';
+import { RedisStore } from './store/redis.ts';
 import { SqliteStore } from './store/sqlite.ts';
 import type { MessageStore } from './store/store.ts';
 
@@ -27,6 +30,8 @@ export { configFromEnv, resolveConfig, helpText, DEFAULTS } from './config.ts';
 export { MemoryRegistry, type Registry } from './registry.ts';
 export * from './store/store.ts';
 export { SqliteStore } from './store/sqlite.ts';
+export { RedisRegistry } from './redis/registry.ts';
+export { RedisStore } from './store/redis.ts';
 
 export interface JsongleServer {
   /** The HTTP root, e.g. `http://127.0.0.1:8080` (the demo page, /healthz, /metrics). */
@@ -65,8 +70,10 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
   const log = new Logger('jsongle-server', config.logLevel);
   // First: a bad token setting stops the start before anything is opened.
   const identity = await createIdentity(config, (line) => log.log('warning', () => line));
-  const registry = custom ?? new MemoryRegistry();
-  const store = customStore ?? new SqliteStore({ dir: config.dataDir });
+  const cluster = !custom && config.redisUrl ? await RedisRegistry.start({ url: config.redisUrl, lease: config.nodeLease, log, batch: asOneRead }) : undefined;
+  const registry: Registry = custom ?? cluster ?? new MemoryRegistry();
+  // Several nodes share one store: with Redis configured, the messages live there too.
+  const store = customStore ?? (config.redisUrl ? new RedisStore({ url: config.redisUrl }) : new SqliteStore({ dir: config.dataDir }));
   const stats = new Stats();
   const ctx: Context = { config, registry, stats, log, store, sn: config.name, identity, buckets: new Buckets(config.rateLimit, config.rateBurst) };
   const retention = startRetention(ctx, retentionInterval);
@@ -78,12 +85,12 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
   const metrics = createMetrics(stats, {
     connections: () => connections.size, users: () => registry.users(), rooms: () => registry.rooms(),
     largestSendQueue: () => { let most = 0; for (const c of connections) most = Math.max(most, c.ws.bufferedAmount); return most; },
-  }, config.processMetrics);
+  }, config.processMetrics, cluster?.counters);
   const http = createHttpServer(httpHandler({
     staticDirs: config.staticDirs,
     metrics,
     metricsToken: config.metricsToken,
-    health: () => ({ identity: identity.mode, uptime: Math.round((Date.now() - started) / 1000), connections: connections.size, users: registry.users(), rooms: registry.rooms() }),
+    health: () => ({ identity: identity.mode, uptime: Math.round((Date.now() - started) / 1000), connections: connections.size, users: registry.users(), rooms: registry.rooms(), ...registry.health?.() }),
   }));
   // Compression is off: signaling frames are small, and permessage-deflate costs CPU and ~300 KB
   // of zlib memory per connection.
@@ -122,6 +129,9 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
   }
 
   const dispatch = (client: Connection, m: Parameters<typeof route>[2]) => route(ctx, client, m);
+  cluster?.attach(clusterEvents(ctx, (peer, m) => {
+    route(ctx, peer, m)?.catch((e) => log.log('error', () => `handed-over message of ${peer.address} failed: ${(e as Error)?.stack ?? e}`));
+  }));
 
   // No closure here may capture the upgrade request: a listener kept by the connection would keep
   // the request (headers and all, ~1.5 KB) alive as long as the connection.
@@ -181,6 +191,10 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
       http.off('error', reject);
       resolve();
     });
+  }).catch(async (e) => {
+    clearInterval(heartbeat);
+    await cluster?.close();
+    throw e;
   });
   const port = (http.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '[::1]' : config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -209,6 +223,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
         http.closeAllConnections();
       });
       await store.close().catch((e) => log.log('error', () => `closing the message store failed: ${(e as Error)?.message ?? e}`));
+      await cluster?.close();
       log.log('info', () => 'closed');
     },
   };

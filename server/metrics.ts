@@ -23,9 +23,11 @@ export interface Counts {
   /** Bytes waiting to be sent to the most backed-up connection. */
   largestSendQueue(): number;
 }
+/** Several nodes (Redis): frames to and from the other nodes, and the last Redis round trip. */
+export interface ClusterCounts { published: number; received: number; publishes: number; rtt: number }
 
 /** A prom-client registry of its own (several servers may live in one process, as in the tests). */
-export function createMetrics(stats: Stats, counts: Counts, processMetrics: boolean): Registry {
+export function createMetrics(stats: Stats, counts: Counts, processMetrics: boolean, cluster?: ClusterCounts): Registry {
   const registry = new Registry();
   const registers = [registry];
   const gauge = (name: string, help: string, read: () => number) =>
@@ -52,6 +54,12 @@ export function createMetrics(stats: Stats, counts: Counts, processMetrics: bool
   total('jsongle_connections_accepted_total', 'WebSocket connections accepted', () => stats.accepted);
   total('jsongle_slow_peers_dropped_total', 'Connections dropped for not reading: more than JSONGLE_MAX_BUFFERED_BYTES unsent', () => stats.slowDropped);
   total('jsongle_connections_refused_total', 'WebSocket upgrades refused (token, origin, capacity, path)', () => stats.refused);
+  if (cluster) {
+    total('jsongle_cluster_frames_published_total', 'Frames sent to connections on other nodes (through Redis)', () => cluster.published);
+    total('jsongle_cluster_frames_received_total', 'Frames received from other nodes for connections on this one', () => cluster.received);
+    total('jsongle_cluster_publishes_total', 'PUBLISH commands to other nodes (the frames of one read to one node leave in one)', () => cluster.publishes);
+    gauge('jsongle_redis_rtt_seconds', 'Round-trip time of the last lease refresh in Redis', () => cluster.rtt / 1000);
+  }
   if (processMetrics) collectDefaultMetrics({ register: registry });
   return registry;
 }

@@ -7,7 +7,9 @@
 // the frame on that node's channel; the operations that must be atomic across nodes (`add`,
 // `remove`, `join`, `leave`) may return promises, and the connection processes its messages one at
 // a time while one is pending, so a join is always done before the next message is routed.
+// That backend is redis/registry.ts (JSONGLE_REDIS_URL); this file's MemoryRegistry is the default.
 import { ERROR_CODE } from '../src/protocol/codes.ts';
+import type { JsongleMessage } from '../src/protocol/messages.ts';
 
 /** One connection as the handlers see it. */
 export interface Peer {
@@ -72,6 +74,13 @@ export interface Registry {
   untarget(sid: string, peer: Peer): void;
   users(): number;
   rooms(): number;
+  /**
+   * Several nodes: hands call message `m` over to the node that decides its call, when that is
+   * another node (true: handed over). One node decides each call, so the first answer wins.
+   */
+  handOff?(client: Peer, m: JsongleMessage): boolean;
+  /** Several nodes: this node's id and the state of the shared store, for /healthz. */
+  health?(): Record<string, unknown>;
 }
 
 interface MutableRoom extends Room { readonly members: Map<string, Peer> }

@@ -26,7 +26,10 @@ export function route(ctx: Context, client: Client, m: JsongleMessage): void | P
   if (peer === 'refuse' || SERVER_QUERIES.includes((j as IqBody).query)) {
     return refuse(ctx, client, m, ERROR_CODE.ACTION_NOT_ALLOWED, `The server does not relay ${j.action}${'query' in j ? ` ${j.query.slice(0, 64)}` : ''}`);
   }
-  if (peer === 'call') return routeCall(ctx, client, m as JsongleMessage<CallBody>);
+  if (peer === 'call') {
+    if (ctx.registry.handOff?.(client, m)) return; // another node decides this call
+    return routeCall(ctx, client, m as JsongleMessage<CallBody>);
+  }
   return relay(ctx, client, m);
 }
 

@@ -50,6 +50,16 @@ function readEnd() {
   for (const c of list) c._flush();
 }
 
+/** Runs `fn` as one socket read: what it sends to a connection leaves in one write (frames from another node). */
+export function asOneRead(fn: () => void) {
+  readStart();
+  try {
+    fn();
+  } finally {
+    readEnd();
+  }
+}
+
 export type Router = (client: Connection, m: JsongleMessage) => void | Promise<void>;
 
 export class Connection implements Client {

@@ -32,8 +32,11 @@ export function tempDir(): string {
   return dir;
 }
 
+/** Options every startServer() of this process adds (the cluster suites run the single-node suites on Redis). */
+export const serverDefaults: ServerOptions = {};
+
 export async function startServer(options: ServerOptions = {}): Promise<JsongleServer> {
-  const server = await within(createServer({ port: 0, host: '127.0.0.1', logLevel: 'none', dataDir: tempDir(), ...options }), 5000, 'the server listening');
+  const server = await within(createServer({ port: 0, host: '127.0.0.1', logLevel: 'none', dataDir: tempDir(), ...serverDefaults, ...options }), 5000, 'the server listening');
   cleanups.push(() => server.close());
   return server;
 }

@@ -1,0 +1,133 @@
+// The registry's writes, as Lua scripts: each checks the cluster-wide limits, changes the shared
+// state and publishes the change on the events channel in one atomic step, so every node sees the
+// changes in the order Redis made them.
+//
+// Keys (prefix `jsongle:`):
+//   nodes                 set of node ids that published state
+//   lease:<node>          a node's lease (a TTL it refreshes; see lease.ts)
+//   conns:<node>          hash cid → JSON [uid, dn]: the connections a node holds
+//   user:<uid>            hash cid → node: every connection of a user (connections per user)
+//   room:<rid>            hash cid → uid: members of a room
+//   kinds                 hash rid → 'room' | 'muc'
+//   urooms:<uid>          hash rid → connections of the user in it (rooms per user)
+//   joins:<cid>           set of rids a connection is in
+// The scripts build key names from their arguments: they need one Redis (or a primary with
+// replicas), not Redis Cluster, whose slots would split a user's keys from a room's.
+export const PREFIX = 'jsongle:';
+export const EVENTS = `${PREFIX}events`;
+export const nodeChannel = (node: string) => `${PREFIX}node:${node}`;
+export const leaseKey = (node: string) => `${PREFIX}lease:${node}`;
+
+// Shared by leave, remove, reap and restore.
+const LEAVE = `
+local P = 'jsongle:'
+local function leave(cid, uid, rid)
+  local room = P .. 'room:' .. rid
+  if redis.call('HDEL', room, cid) == 0 then return false end
+  local ur = P .. 'urooms:' .. uid
+  if redis.call('HINCRBY', ur, rid, -1) <= 0 then redis.call('HDEL', ur, rid) end
+  if redis.call('HLEN', room) == 0 then redis.call('HDEL', P .. 'kinds', rid) end
+  redis.call('SREM', P .. 'joins:' .. cid, rid)
+  return true
+end
+local function drop(node, cid, uid)
+  for _, rid in ipairs(redis.call('SMEMBERS', P .. 'joins:' .. cid)) do leave(cid, uid, rid) end
+  redis.call('DEL', P .. 'joins:' .. cid)
+  redis.call('HDEL', P .. 'conns:' .. node, cid)
+  redis.call('HDEL', P .. 'user:' .. uid, cid)
+end
+`;
+
+export const SCRIPTS = {
+  /** ARGV node cid uid dn → the user's connections in the cluster. */
+  jsongleAdd: `${LEAVE}
+local node, cid, uid, dn = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+redis.call('SADD', P .. 'nodes', node)
+redis.call('HSET', P .. 'conns:' .. node, cid, cjson.encode({uid, dn}))
+redis.call('HSET', P .. 'user:' .. uid, cid, node)
+redis.call('PUBLISH', P .. 'events', cjson.encode({t = 'add', node = node, cid = cid, uid = uid, dn = dn}))
+return redis.call('HLEN', P .. 'user:' .. uid)`,
+
+  /** ARGV node cid uid. */
+  jsongleRemove: `${LEAVE}
+local node, cid, uid = ARGV[1], ARGV[2], ARGV[3]
+drop(node, cid, uid)
+redis.call('PUBLISH', P .. 'events', cjson.encode({t = 'remove', node = node, cid = cid}))
+return 1`,
+
+  /**
+   * ARGV node cid uid rid kind maxMembers maxRooms → {'ok'} | {'kind', kind} | {'full', max} | {'rooms', n}.
+   * The same checks, in the same order, as MemoryRegistry.join.
+   */
+  jsongleJoin: `${LEAVE}
+local node, cid, uid, rid, kind = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local room = P .. 'room:' .. rid
+local k = redis.call('HGET', P .. 'kinds', rid)
+if k and k ~= kind then return {'kind', k} end
+if redis.call('HEXISTS', room, cid) == 1 then return {'ok'} end
+local max = tonumber(ARGV[6])
+if kind == 'room' then max = 2 end
+if redis.call('HLEN', room) >= max then return {'full', tostring(max)} end
+local ur = P .. 'urooms:' .. uid
+if redis.call('HEXISTS', ur, rid) == 0 then
+  local n = redis.call('HLEN', ur)
+  if n >= tonumber(ARGV[7]) then return {'rooms', tostring(n)} end
+end
+redis.call('HSET', room, cid, uid)
+redis.call('HSET', P .. 'kinds', rid, kind)
+redis.call('HINCRBY', ur, rid, 1)
+redis.call('SADD', P .. 'joins:' .. cid, rid)
+redis.call('PUBLISH', P .. 'events', cjson.encode({t = 'join', node = node, cid = cid, rid = rid, kind = kind}))
+return {'ok'}`,
+
+  /** ARGV node cid uid rid. */
+  jsongleLeave: `${LEAVE}
+local node, cid, uid, rid = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+if not leave(cid, uid, rid) then return 0 end
+redis.call('PUBLISH', P .. 'events', cjson.encode({t = 'leave', node = node, cid = cid, rid = rid}))
+return 1`,
+
+  /** ARGV node → 1 when the node's lease had lapsed and its state was removed (and `reap` published). */
+  jsongleReap: `${LEAVE}
+local node = ARGV[1]
+if redis.call('EXISTS', P .. 'lease:' .. node) == 1 then return 0 end
+local conns = redis.call('HGETALL', P .. 'conns:' .. node)
+for i = 1, #conns, 2 do drop(node, conns[i], cjson.decode(conns[i + 1])[1]) end
+redis.call('DEL', P .. 'conns:' .. node)
+redis.call('SREM', P .. 'nodes', node)
+redis.call('PUBLISH', P .. 'events', cjson.encode({t = 'reap', node = node}))
+return 1`,
+
+  /**
+   * ARGV node snapshot: makes Redis hold what a node holds (after Redis lost it, after the others
+   * reaped a node that was only slow, or after a reconnection that may have lost a write) and
+   * publishes the snapshot as it is.
+   * snapshot = {"t":"node","node":…,"conns":[[cid, uid, dn, [[rid, kind], …]], …]}
+   */
+  jsongleRestore: `${LEAVE}
+local node = ARGV[1]
+local s = cjson.decode(ARGV[2])
+redis.call('SADD', P .. 'nodes', node)
+-- What Redis still has of this node but the node no longer holds (a remove that never arrived).
+local held = {}
+for _, c in ipairs(s.conns) do held[c[1]] = true end
+local before = redis.call('HGETALL', P .. 'conns:' .. node)
+for i = 1, #before, 2 do
+  if not held[before[i]] then drop(node, before[i], cjson.decode(before[i + 1])[1]) end
+end
+for _, c in ipairs(s.conns) do
+  local cid, uid = c[1], c[2]
+  redis.call('HSET', P .. 'conns:' .. node, cid, cjson.encode({uid, c[3]}))
+  redis.call('HSET', P .. 'user:' .. uid, cid, node)
+  for _, j in ipairs(c[4]) do
+    local rid = j[1]
+    if redis.call('HSETNX', P .. 'room:' .. rid, cid, uid) == 1 then
+      redis.call('HINCRBY', P .. 'urooms:' .. uid, rid, 1)
+    end
+    redis.call('HSETNX', P .. 'kinds', rid, j[2])
+    redis.call('SADD', P .. 'joins:' .. cid, rid)
+  end
+end
+redis.call('PUBLISH', P .. 'events', ARGV[2])
+return 1`,
+} as const;
