@@ -51,7 +51,7 @@ let placing: JsongleCall | null = null;
  * @attr audio-input - The deviceId of the microphone to use; changed during a call, the call moves to it.
  * @attr video-input - The deviceId of the camera to use; changed during a call, the call moves to it.
  * @attr ringtone - The sound of an incoming call: empty (default) for the built-in tone (Web Audio, no file), `none` for silence (no ringback either), or the URL of an audio file to loop.
- * @attr notify - While the page is hidden, an incoming call also shows a system notification (permission is asked when this is set); clicking it brings the page forward.
+ * @attr notify - While the page is hidden, an incoming call also shows a system notification (permission is asked at the first click or key press after this is set); clicking it brings the page forward.
  * @attr lang - The language of the texts (`en`, `fr`).
  *
  * @prop {JSONgle | null} client - The JSONgle client in use; set it to use a client built by the page.

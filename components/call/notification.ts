@@ -3,10 +3,22 @@
 
 const api = () => (globalThis as { Notification?: typeof Notification }).Notification;
 
-/** Asks for permission once, if the browser has not been asked yet. */
+const GESTURES = ['click', 'keydown'] as const;
+let asking = false;
+
+/**
+ * Asks for permission once, if the browser has not been asked yet, at the page's next click or key
+ * press: browsers refuse (Firefox with a console error) a request made outside a user gesture.
+ */
 export function askNotificationPermission() {
   const N = api();
-  if (N?.permission === 'default') void Promise.resolve(N.requestPermission()).catch(() => {});
+  if (N?.permission !== 'default' || asking) return;
+  asking = true;
+  const ask = () => {
+    for (const type of GESTURES) document.removeEventListener(type, ask, true);
+    if (N.permission === 'default') void Promise.resolve(N.requestPermission()).catch(() => {});
+  };
+  for (const type of GESTURES) document.addEventListener(type, ask, true);
 }
 
 /**
