@@ -1,23 +1,24 @@
-// Size benchmark. Prints one JSON object; usage: npm run bench:size
-// - the core as npm users get it, and self-contained (its dependencies bundled in), beside a
-//   baseline built in the same run: the dependencies alone (eventemitter3 + uuid);
-// - the CDN file (dist/jsongle-elements.min.js, built with the build's own options), beside lit
-//   alone (what any lit element pays), with the share of each part: its minified bytes in the file,
-//   and the gzip bytes attributed to it in proportion.
+// Size benchmark: npm run bench:size (builds first). Prints one JSON object:
+// - every budget of issue 18 (scripts/bundles.mjs) with its gzip -9 and brotli figures, as the build
+//   measured them (dist/sizes.json), and lit alone as the baseline of the same run (what any lit
+//   element pays);
+// - the share of each part of the one CDN file: its minified bytes in the file, and the gzip bytes
+//   attributed to it in proportion;
+// - the autoloader's chunks one by one.
 import { build } from 'esbuild';
-import { gzipSync } from 'node:zlib';
-import { CDN_BUDGET, cdnOptions } from '../scripts/bundles.mjs';
+import { readFileSync } from 'node:fs';
+import { brotli, cdnOptions, gzip, sizeOf } from '../scripts/bundles.mjs';
 
-const gzip = (code) => gzipSync(code, { level: 9 }).length;
+const { budgets, chunks } = JSON.parse(readFileSync('dist/sizes.json', 'utf8'));
 
-const measure = async (contents, external, platform = 'neutral') => {
+async function baselineLit() {
   const result = await build({
-    stdin: { contents, resolveDir: process.cwd(), loader: 'ts' }, bundle: true, format: 'esm', target: 'es2022',
-    minify: true, platform, mainFields: ['module', 'main'], write: false, packages: external ? 'external' : undefined,
+    stdin: { contents: "export { LitElement, html, css, nothing } from 'lit'; export { property } from 'lit/decorators.js'", resolveDir: process.cwd(), loader: 'ts' },
+    bundle: true, format: 'esm', target: 'es2022', minify: true, platform: 'browser', write: false,
   });
   const code = result.outputFiles[0].contents;
-  return { bytes: code.length, gzip: gzip(code) };
-};
+  return { bytes: code.length, gzip: gzip(code), brotli: brotli(code) };
+}
 
 /** The part of the CDN file a source file belongs to. */
 const partOf = (file) =>
@@ -30,27 +31,25 @@ const partOf = (file) =>
               : /^components\/(call|chat|dialer|connection)\//.test(file) ? `<jsongle-${file.split('/')[1]}>`
                 : 'elements, shared';
 
-async function cdn() {
+async function cdnParts() {
   const result = await build({ ...cdnOptions, sourcemap: false, write: false, metafile: true, logLevel: 'silent' });
-  const code = result.outputFiles.find((f) => f.path.endsWith('.js')).contents;
-  const total = gzip(code);
+  const total = budgets.cdn.gzip;
   const inputs = Object.values(result.metafile.outputs).find((o) => o.entryPoint)?.inputs ?? {};
   const bytes = {};
   for (const [file, { bytesInOutput }] of Object.entries(inputs)) bytes[partOf(file)] = (bytes[partOf(file)] ?? 0) + bytesInOutput;
   const sum = Object.values(bytes).reduce((a, b) => a + b, 0);
-  const parts = Object.fromEntries(Object.entries(bytes).sort((a, b) => b[1] - a[1])
+  return Object.fromEntries(Object.entries(bytes).sort((a, b) => b[1] - a[1])
     .map(([part, n]) => [part, { bytes: n, gzip_share: Math.round((n / sum) * total) }]));
-  return { bytes: code.length, gzip: total, budget_gzip: CDN_BUDGET, within_budget: total <= CDN_BUDGET, parts };
 }
 
+const lit = await baselineLit();
 const report = {
-  budget: { core_gzip: 8192 },
-  core: await measure("export * from './src/index.ts'", true),
-  core_self_contained: await measure("export * from './src/index.ts'", false),
-  transports: await measure("export * from './src/transports.ts'", true),
-  baseline_dependencies_only: await measure("export { EventEmitter } from 'eventemitter3'; export { v4 } from 'uuid'", false),
-  cdn: await cdn(),
-  baseline_lit_only: await measure("export { LitElement, html, css, nothing } from 'lit'; export { property } from 'lit/decorators.js'", false, 'browser'),
+  budgets: Object.fromEntries(Object.entries(budgets).map(([k, b]) => [k, {
+    gzip: b.gzip, brotli: b.brotli, budget_gzip: b.budget, within_budget: b.gzip <= b.budget, files: b.files.length || undefined,
+    ratio_to_lit: Number((b.gzip / lit.gzip).toFixed(2)),
+  }])),
+  baseline_lit_only: lit,
+  cdn_parts: await cdnParts(),
+  autoloader_chunks: Object.fromEntries(await Promise.all(Object.entries(chunks).map(async ([tag, f]) => [tag, await sizeOf([f])]))),
 };
-report.core_within_budget = report.core.gzip <= report.budget.core_gzip;
 console.log(JSON.stringify(report, null, 2));

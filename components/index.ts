@@ -2,12 +2,12 @@
 // defines every element, re-exports their classes, events, the core client and the pieces other
 // elements build on. Not here, to keep the CDN file small: French (`jsongle-elements/translations/fr`)
 // and the memory / BroadcastChannel / Socket.IO transports (`jsongle-elements/transports`).
-import { JsongleCall } from './call/call.ts';
-import { JsongleChat } from './chat/chat.ts';
-import { JsongleConnection } from './connection/connection.ts';
-import { JsongleDialer } from './dialer/dialer.ts';
-
-export { JsongleCall, JsongleChat, JsongleConnection, JsongleDialer };
+// Each element is defined by its own module (the autoloader's chunks); importing them here, in this
+// order, defines all four.
+export { JsongleConnection } from './connection/jsongle-connection.ts';
+export { JsongleCall } from './call/jsongle-call.ts';
+export { JsongleChat } from './chat/jsongle-chat.ts';
+export { JsongleDialer } from './dialer/jsongle-dialer.ts';
 export { Conversation, type ChatMessage, type ChatEntry, type DeliveryState, type SystemLine } from '../src/chat/conversation.ts';
 export type { HistoryEntry } from './dialer/dialer.ts';
 export * from './events.ts';
@@ -18,13 +18,3 @@ export { MediaSession, attachMedia, type MediaSessionOptions, type MediaSummary 
 export type { MediaConstraintsOptions } from '../src/media/devices.ts';
 export { estimateMos, routeOf } from '../src/media/stats.ts';
 export { JSONgle } from '../src/client.ts';
-
-/** Defines `name` unless the page already has it (two copies of the bundle, a page's own subclass…). */
-function define(name: string, constructor: CustomElementConstructor) {
-  if (!customElements.get(name)) customElements.define(name, constructor);
-}
-
-define('jsongle-connection', JsongleConnection);
-define('jsongle-call', JsongleCall);
-define('jsongle-chat', JsongleChat);
-define('jsongle-dialer', JsongleDialer);

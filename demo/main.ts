@@ -11,7 +11,10 @@
 // Everything that comes from the network is put in the page with textContent, never as HTML.
 import type { JSONgle, JsongleCall, JsongleChat, JsongleConnection, JsongleDialer } from '../components/index.ts';
 
-await Promise.all(['jsongle-connection', 'jsongle-call', 'jsongle-chat', 'jsongle-dialer'].map((t) => customElements.whenDefined(t)));
+// The elements of the markup are defined (by the one file at once, or by the autoloader when it has
+// fetched their chunks); the chats this script creates later are defined as they are added.
+const tags = new Set([...document.querySelectorAll(':not(:defined)')].map((e) => e.localName).filter((n) => n.startsWith('jsongle-')));
+await Promise.all([...tags].map((t) => customElements.whenDefined(t)));
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const connection = $<JsongleConnection>('connection');

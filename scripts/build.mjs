@@ -1,9 +1,9 @@
 // Builds dist/ with esbuild and prints the gzip size of each bundle (JSON on the last line).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { CDN, cdnOptions, common } from './bundles.mjs';
+import { AUTOLOADER, autoloaderOptions, BUDGETS, buildForCdn, CDN, cdnOptions, common, coreBundled, downloaded, sizeOf, tagChunks } from './bundles.mjs';
 
 const bundles = [
   // The DOM-free core and its transports for npm users: dependencies stay imports (npm installs and
@@ -13,8 +13,6 @@ const bundles = [
   // `jsongle-elements`: the four elements (defined on import) and the core, for npm users; lit,
   // eventemitter3 and uuid stay imports.
   { entryPoints: ['components/index.ts'], outfile: 'dist/index.js', platform: 'browser', packages: 'external' },
-  // The same, self-contained (lit included), for a <script type="module"> from a CDN.
-  cdnOptions,
   // French, on demand: `registerTranslation('fr', fr)`. A plain table, no imports.
   { entryPoints: ['components/translations/fr.ts'], outfile: 'dist/translations/fr.js', platform: 'neutral' },
   // `jsongle-elements/server`: createServer() for programs that embed the server.
@@ -43,12 +41,31 @@ for (const options of bundles) {
   sizes[options.outfile] = { bytes: code.length, gzip: gzipSync(code, { level: 9 }).length };
 }
 // dist/demo/ is the whole demo site (`jsongle-server` serves it at /, from the package too): the
-// pages, their stylesheet and icon beside the page script and the CDN file.
-copyFileSync(CDN, 'dist/demo/jsongle-elements.min.js');
+// pages, their stylesheet and icon beside the page script and the CDN files (copied below).
 for (const file of readdirSync('demo')) if (/\.(html|css|svg)$/.test(file)) copyFileSync(`demo/${file}`, `dist/demo/${file}`);
-// Sizes only, as information: budgets are checked by the size benchmark (bench/size.mjs), not here.
 const width = Math.max(...Object.keys(sizes).map((f) => f.length));
 for (const [file, { bytes, gzip }] of Object.entries(sizes)) {
   console.log(`${file.padEnd(width)}  ${(bytes / 1024).toFixed(1).padStart(6)} KB  ${(gzip / 1024).toFixed(1).padStart(5)} KB gzip`);
 }
 console.log(JSON.stringify({ sizes }));
+
+// What browsers download from a CDN: the one file (lit included, for a <script type="module">), and
+// the autoloader with its chunks. Both through terser after esbuild.
+await buildForCdn(cdnOptions);
+const meta = await buildForCdn(autoloaderOptions);
+const chunks = tagChunks(meta);
+const callPage = downloaded(meta, [AUTOLOADER, chunks['jsongle-connection'], chunks['jsongle-call']]);
+// The figures each budget holds (the size test checks them against the files; bench:size reports them).
+const budgets = {
+  cdn: { files: [CDN], ...(await sizeOf([CDN])), budget: BUDGETS.cdn },
+  autoloaderCall: { files: callPage, ...(await sizeOf(callPage)), budget: BUDGETS.autoloaderCall },
+  core: { files: [], ...(await coreBundled()), budget: BUDGETS.core },
+};
+writeFileSync('dist/sizes.json', JSON.stringify({ budgets, chunks }, null, 2));
+for (const [name, b] of Object.entries(budgets)) {
+  console.log(`${name}: ${b.gzip} B gzip (budget ${b.budget}), ${b.brotli} B brotli${b.files.length > 1 ? `, ${b.files.length} files` : ''}`);
+}
+// The demo loads the very files a CDN serves (the one file, or the autoloader with ?autoload).
+cpSync(CDN, 'dist/demo/jsongle-elements.min.js');
+cpSync(AUTOLOADER, 'dist/demo/autoloader.js');
+cpSync('dist/chunks', 'dist/demo/chunks', { recursive: true });

@@ -1,12 +1,118 @@
-// The esbuild options every bundle shares, and the CDN file's: one definition for the build
-// (scripts/build.mjs) and the size benchmark (bench/size.mjs).
-import { minifyTemplatesPlugin } from './minify-templates.mjs';
+// The esbuild options every bundle shares, the files a browser downloads from a CDN, and their
+// budgets: one definition for the build (scripts/build.mjs), the size test and the size benchmark
+// (bench/size.mjs).
+import { build } from 'esbuild';
+import { minifyHTMLLiterals } from 'minify-literals';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { minify as terser } from 'terser';
 
-export const common = { bundle: true, format: 'esm', target: 'es2022', minify: true, sourcemap: true, legalComments: 'none', logLevel: 'warning', plugins: [minifyTemplatesPlugin()] };
+/**
+ * esbuild keeps template literals as written: lit's css`` and html`` templates of our elements are
+ * minified by minify-literals (lightningcss for CSS, html-minifier-next for HTML), expressions kept.
+ */
+function minifyLiteralsPlugin() {
+  return {
+    name: 'minify-literals',
+    setup(b) {
+      b.onLoad({ filter: /components\/.*\.ts$/ }, async ({ path }) => {
+        const source = await readFile(path, 'utf8');
+        const result = await minifyHTMLLiterals(source, { fileName: path });
+        return { contents: result?.code ?? source, loader: 'ts' };
+      });
+    },
+  };
+}
 
-/** The CDN file: the main entry with lit and every dependency bundled in. */
+export const common = { bundle: true, format: 'esm', target: 'es2022', minify: true, sourcemap: true, legalComments: 'none', logLevel: 'warning', plugins: [minifyLiteralsPlugin()] };
+
+/** The one-file CDN bundle: the main entry with lit and every dependency bundled in. */
 export const CDN = 'dist/jsongle-elements.min.js';
 export const cdnOptions = { ...common, entryPoints: ['components/index.ts'], outfile: CDN, platform: 'browser' };
 
-/** Its budget (issue 6): lit + core + media + the four elements, gzip. */
-export const CDN_BUDGET = 25 * 1024;
+/** The autoloader and the chunks it imports (content-hashed names, shared chunks for lit and the core). */
+export const AUTOLOADER = 'dist/autoloader.js';
+export const autoloaderOptions = {
+  ...common, entryPoints: { autoloader: 'components/autoloader.ts' }, outdir: 'dist', splitting: true, platform: 'browser',
+  entryNames: '[name]', chunkNames: 'chunks/[name]-[hash]',
+};
+
+/** gzip -9 budgets (issue 18), in bytes. */
+export const BUDGETS = {
+  /** dist/jsongle-elements.min.js: all four elements, lit, the core and media. */
+  cdn: 38 * 1024,
+  /** Everything a page using only <jsongle-connection> and <jsongle-call> downloads through the autoloader. */
+  autoloaderCall: 28 * 1024,
+  /** jsongle-elements/core bundled with its dependencies (eventemitter3, uuid). */
+  core: 10 * 1024,
+};
+
+export const gzip = (code) => gzipSync(code, { level: 9 }).length;
+export const brotli = (code) => brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+
+/**
+ * Builds browser files for a CDN: esbuild, then terser (2 compress passes) on each JavaScript
+ * output, keeping the source maps chained. Returns esbuild's metafile.
+ */
+export async function buildForCdn(options) {
+  const result = await build({ ...options, write: false, metafile: true });
+  const maps = new Map(result.outputFiles.filter((f) => f.path.endsWith('.map')).map((f) => [f.path, f.text]));
+  for (const file of result.outputFiles) {
+    if (!file.path.endsWith('.js')) continue;
+    const name = file.path.split('/').at(-1);
+    const out = await terser(file.text, {
+      module: true, ecma: 2022, compress: { passes: 2 }, mangle: true,
+      sourceMap: maps.has(`${file.path}.map`) ? { content: maps.get(`${file.path}.map`), url: `${name}.map` } : false,
+    });
+    await mkdir(dirname(file.path), { recursive: true });
+    await writeFile(file.path, out.code);
+    if (out.map) maps.set(`${file.path}.map`, out.map);
+  }
+  for (const [path, text] of maps) await writeFile(path, text);
+  return result.metafile;
+}
+
+/** Size of the core as a bundler would ship it: src/index.ts with eventemitter3 and uuid, esbuild + terser. */
+export async function coreBundled() {
+  const result = await build({
+    stdin: { contents: "export * from './src/index.ts'", resolveDir: process.cwd(), loader: 'ts' }, bundle: true, format: 'esm',
+    target: 'es2022', minify: true, platform: 'neutral', mainFields: ['module', 'main'], write: false, logLevel: 'silent',
+  });
+  const out = await terser(result.outputFiles[0].text, { module: true, ecma: 2022, compress: { passes: 2 } });
+  return { bytes: Buffer.byteLength(out.code), gzip: gzip(out.code), brotli: brotli(out.code) };
+}
+
+/** The output files a page downloads when it starts from `entries` (static imports followed). */
+export function downloaded(metafile, entries) {
+  const seen = new Set();
+  const visit = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const i of metafile.outputs[file]?.imports ?? []) if (i.kind === 'import-statement') visit(i.path);
+  };
+  entries.forEach(visit);
+  return [...seen];
+}
+
+/** The chunk each tag's dynamic import loads, read from the autoloader's metafile. */
+export function tagChunks(metafile) {
+  const out = {};
+  for (const [file, o] of Object.entries(metafile.outputs)) {
+    const m = o.entryPoint?.match(/components\/\w+\/jsongle-(\w+)\.ts$/);
+    if (m) out[`jsongle-${m[1]}`] = file;
+  }
+  return out;
+}
+
+/** gzip and brotli sizes of a set of files, summed. */
+export async function sizeOf(files) {
+  let bytes = 0, gz = 0, br = 0;
+  for (const f of files) {
+    const code = await readFile(f);
+    bytes += code.length;
+    gz += gzip(code);
+    br += brotli(code);
+  }
+  return { bytes, gzip: gz, brotli: br };
+}

@@ -2,7 +2,7 @@
 // real signaling server or a static-only HTTP server, and the demo pages built into dist/demo.
 // Every wait is bounded; cleanup() closes what was opened even when a test failed half-way.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,7 +31,7 @@ let staticDirs: string[] = [];
  * a build started meanwhile (it empties dist/) cannot pull the files from under a running test.
  */
 export async function prepareDemo() {
-  for (const file of ['dist/demo/jsongle-elements.min.js', 'dist/demo/demo.js', 'dist/demo/index.html', 'dist/demo/serverless.html']) {
+  for (const file of ['dist/demo/jsongle-elements.min.js', 'dist/demo/autoloader.js', 'dist/demo/demo.js', 'dist/demo/index.html', 'dist/demo/serverless.html']) {
     if (!existsSync(file)) throw new Error(`${file} is missing: run \`node scripts/build.mjs\` first (npm test does)`);
   }
   const root = await mkdtemp(join(tmpdir(), 'jsongle-e2e-site-'));
@@ -41,7 +41,18 @@ export async function prepareDemo() {
     await cp(dir, copy, { recursive: true });
     return copy;
   }));
+  // Each demo page also as `autoload-<page>`: the same page with the autoloader in place of the one
+  // file (what a site owner changes to switch), so the suites can run both ways.
+  for (const name of ['index.html', 'serverless.html']) {
+    const html = await readFile(join(staticDirs[0], name), 'utf8');
+    const swapped = html.replace('src="jsongle-elements.min.js"', 'src="autoloader.js"');
+    if (swapped === html) throw new Error(`demo/${name} no longer loads jsongle-elements.min.js: update prepareDemo()`);
+    await writeFile(join(staticDirs[0], `autoload-${name}`), swapped);
+  }
 }
+
+/** The demo pages' two ways of loading the elements: the one CDN file, and the autoloader. */
+export const LOADERS = [{ name: 'one file', prefix: '' }, { name: 'autoloader', prefix: 'autoload-' }] as const;
 
 const cleanups: (() => unknown)[] = [];
 /** Runs every cleanup registered so far, newest first, each bounded; never throws. */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'puppeteer-core';
 import {
-  cleanup, clickPart, inbound, launchBrowser, openPage, prepareDemo, partText, signInAndWait, startStaticServer, typeInPart, until, untilMediaFlows,
+  cleanup, clickPart, closePages, inbound, LOADERS, launchBrowser, openPage, prepareDemo, partText, signInAndWait, startStaticServer, typeInPart, until, untilMediaFlows,
 } from './helpers.ts';
 
 const state = (page: Page) => page.evaluate(() => (document.getElementById('call') as any).state as string);
@@ -20,8 +20,9 @@ describe('serverless demo page', { timeout: 120_000 }, () => {
   });
   after(cleanup);
 
-  test('two tabs call each other (video) and chat with no server running', { timeout: 60_000 }, async (t) => {
-    const url = `${site.url}/serverless.html`;
+  for (const loader of LOADERS) test(`two tabs call each other (video) and chat with no server running (${loader.name})`, { timeout: 60_000 }, async (t) => {
+    await closePages();
+    const url = `${site.url}/${loader.prefix}serverless.html`;
     const a = await openPage(browser, url);
     const b = await openPage(browser, url);
     await signInAndWait(a.page, 'ann');

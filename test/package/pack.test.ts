@@ -51,11 +51,14 @@ describe('npm pack', () => {
     assert.deepEqual(extra, []);
     // No sources, tests or benchmark in the tarball; the demo only as built (dist/demo/, served at /).
     assert.deepEqual(files.filter((f) => /^(src|components|server|test|demo|bench|scripts)\/|\.test\.|^dist\/demo\/.*\.ts$/.test(f)), []);
-    for (const file of ['dist/jsongle-elements.min.js', 'dist/index.js', 'dist/core/index.js', 'dist/server/index.js', 'dist/translations/fr.js',
+    for (const file of ['dist/jsongle-elements.min.js', 'dist/autoloader.js', 'dist/index.js', 'dist/core/index.js', 'dist/server/index.js', 'dist/translations/fr.js',
       'dist/types/components/index.d.ts', 'dist/types/src/index.d.ts', 'dist/types/server/index.d.ts', 'custom-elements.json',
       'dist/demo/index.html', 'dist/demo/serverless.html', 'dist/demo/demo.css', 'dist/demo/demo.js', 'dist/demo/jsongle-elements.min.js']) {
       assert.ok(files.includes(file), `${file} is in the tarball`);
     }
+    // Every chunk the autoloader imports (their names are content hashes).
+    const chunks = Object.keys(JSON.parse(readFileSync(join(root, 'dist/sizes.json'), 'utf8')).chunks).length;
+    assert.ok(chunks === 4 && files.filter((f) => /^dist\/chunks\/jsongle-\w+-\w+\.js$/.test(f)).length === chunks, 'the four element chunks are in the tarball');
   });
 
   it('resolves core, transports, server, translations and the manifest from the unpacked tarball', () => {
