@@ -11,10 +11,11 @@ import { brotli, cdnOptions, gzip, sizeOf } from '../scripts/bundles.mjs';
 
 const { budgets, chunks } = JSON.parse(readFileSync('dist/sizes.json', 'utf8'));
 
-async function baselineLit() {
+/** A baseline bundled in this run: what `contents` imports, minified. */
+async function baseline(contents, platform) {
   const result = await build({
-    stdin: { contents: "export { LitElement, html, css, nothing } from 'lit'; export { property } from 'lit/decorators.js'", resolveDir: process.cwd(), loader: 'ts' },
-    bundle: true, format: 'esm', target: 'es2022', minify: true, platform: 'browser', write: false,
+    stdin: { contents, resolveDir: process.cwd(), loader: 'ts' }, bundle: true, format: 'esm', target: 'es2022', minify: true, platform,
+    mainFields: ['module', 'main'], write: false,
   });
   const code = result.outputFiles[0].contents;
   return { bytes: code.length, gzip: gzip(code), brotli: brotli(code) };
@@ -42,13 +43,14 @@ async function cdnParts() {
     .map(([part, n]) => [part, { bytes: n, gzip_share: Math.round((n / sum) * total) }]));
 }
 
-const lit = await baselineLit();
+const lit = await baseline("export { LitElement, html, css, nothing } from 'lit'; export { property } from 'lit/decorators.js'", 'browser');
 const report = {
   budgets: Object.fromEntries(Object.entries(budgets).map(([k, b]) => [k, {
     gzip: b.gzip, brotli: b.brotli, budget_gzip: b.budget, within_budget: b.gzip <= b.budget, files: b.files.length || undefined,
     ratio_to_lit: Number((b.gzip / lit.gzip).toFixed(2)),
   }])),
   baseline_lit_only: lit,
+  baseline_dependencies_only: await baseline("export { EventEmitter } from 'eventemitter3'; export { v4 } from 'uuid'", 'neutral'),
   cdn_parts: await cdnParts(),
   autoloader_chunks: Object.fromEntries(await Promise.all(Object.entries(chunks).map(async ([tag, f]) => [tag, await sizeOf([f])]))),
 };
