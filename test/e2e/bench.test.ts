@@ -7,8 +7,13 @@ import { bench, counted, positive } from './bench-smoke.ts';
 describe('npm run bench (smoke): each benchmark writes its JSON, the baseline beside ours', () => {
   test('size', () => {
     const size = bench('size');
-    positive(size.core.gzip, 'core gzip');
-    positive(size.baseline_dependencies_only.gzip, 'its baseline');
+    for (const name of ['cdn', 'autoloaderCall', 'core']) {
+      positive(size.budgets[name].gzip, `${name} gzip`);
+      positive(size.budgets[name].brotli, `${name} brotli`);
+      assert.equal(size.budgets[name].within_budget, size.budgets[name].gzip <= size.budgets[name].budget_gzip);
+    }
+    positive(size.baseline_dependencies_only.gzip, 'the core dependencies alone');
+    positive(size.baseline_lit_only.gzip, 'lit alone');
   });
 
   test('relay, at ~300 and ~520 bytes', { timeout: 200_000 }, () => {
