@@ -12,8 +12,10 @@ const END = '<!-- elements:end -->';
 // The analyzer resolves --outdir against the working directory: check into a folder of ours.
 const outdir = check ? '.test-build/cem' : '.';
 execFileSync('npx', ['custom-elements-manifest', 'analyze', '--quiet', '--outdir', outdir], { stdio: ['ignore', 'ignore', 'inherit'] });
-const manifestText = readFileSync(join(outdir, 'custom-elements.json'), 'utf8');
-const manifest = JSON.parse(manifestText);
+// The analyzer's module order follows its file reads, which vary from run to run: sorted by path.
+const manifest = JSON.parse(readFileSync(join(outdir, 'custom-elements.json'), 'utf8'));
+manifest.modules.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
 
 const cell = (s = '') => String(s).replace(/\s+/g, ' ').replace(/\|/g, '\\|').trim();
 const table = (head, rows) => (rows.length ? [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`), ''] : []);
@@ -55,6 +57,7 @@ if (check) {
   }
   console.log('custom-elements.json and the README element tables match the code');
 } else {
+  writeFileSync('custom-elements.json', manifestText);
   writeFileSync('README.md', next);
   console.log(`custom-elements.json: ${sections.filter((s) => s.startsWith('### ')).length} elements; README tables updated`);
 }
