@@ -18,7 +18,9 @@ function minifyLiteralsPlugin() {
     setup(b) {
       b.onLoad({ filter: /components\/.*\.ts$/ }, async ({ path }) => {
         const source = await readFile(path, 'utf8');
-        const result = await minifyHTMLLiterals(source, { fileName: path });
+        // keepClosingSlash: an svg`` fragment is parsed as SVG, where `<rect/>` without its slash
+        // would swallow the shapes after it (the icons lost their paths).
+        const result = await minifyHTMLLiterals(source, { fileName: path, html: { keepClosingSlash: true } });
         return { contents: result?.code ?? source, loader: 'ts' };
       });
     },
