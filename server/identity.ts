@@ -8,6 +8,7 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRemoteJWKSet, decodeProtectedHeader, importSPKI, jwtVerify, type JWTVerifyGetKey, type CryptoKey } from 'jose';
 import { ConfigError, type ServerConfig } from './config.ts';
+import { MAX_ID } from '../src/protocol/parse.ts';
 
 /** What a verified token grants. */
 export interface Grant {
@@ -32,7 +33,6 @@ export interface Identity {
 
 const MAX_TOKEN = 8192;
 const MIN_SECRET = 32;
-const MAX_ID = 256;
 
 /** Reads the key settings of `config`; throws ConfigError when they are contradictory or unusable. */
 export async function createIdentity(config: ServerConfig, warn: (line: string) => void): Promise<Identity> {

@@ -45,7 +45,7 @@ export function routeCall(ctx: Context, client: Client, m: JsongleMessage<CallBo
   // The caller is the sender: a propose may not name someone else (a verified uid) as its initiator.
   if (j.action === ACTION.PROPOSE) j.initiator = client.uid;
   const route = resolve(ctx, client, m.to);
-  if ('error' in route) return refuse(ctx, client, m, route.error, route.details);
+  if ('error' in route) return route.error === ERROR_CODE.NO_OTHER_MEMBER ? unreachable(ctx, client, j) : refuse(ctx, client, m, route.error, route.details);
   if (route.peers.length === 0) {
     if (j.action === ACTION.PROPOSE && route.kind === 'user') {
       missedCall(ctx, { sid: j.sid, initiator: j.initiator, responder: j.responder, caller: client.uid, callee: m.to, media: j.description?.media, reason: INFO.UNREACHABLE });

@@ -9,9 +9,9 @@ import { sendError, type Client, type Context } from '../context.ts';
 import { resumeSession } from '../resume.ts';
 import { deliverPending } from './messages.ts';
 import { CLOSE } from '../socket.ts';
+import { MAX_ID } from '../../src/protocol/parse.ts';
 
 export const HELLO = 'session-hello';
-const MAX_ID = 256;
 
 export function sendHello(ctx: Context, client: Client) {
   client.send(JSON.stringify(iqMessage(ctx.sn, client.address, ACTION.IQ_GET, HELLO, client.hello, {

@@ -8,10 +8,10 @@ import { ACTION, type IqBody, type JsongleMessage } from '../../src/protocol/mes
 import { refuse, type Client, type Context } from '../context.ts';
 import { directConversation, roomConversation, type PageQuery } from '../store/store.ts';
 import { storeFailedRequest } from './messages.ts';
+import { MAX_ID } from '../../src/protocol/parse.ts';
 
 export const HISTORY = 'history';
 export const HISTORY_LIMIT = { DEFAULT: 50, MAX: 200 } as const;
-const MAX_ID = 256;
 
 const isId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_ID;
 const ISO = /^\d{4}-\d\d-\d\dT/;

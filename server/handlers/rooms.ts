@@ -5,9 +5,9 @@ import { ACTION, EVENT, type IqBody, type JsongleMessage } from '../../src/proto
 import { refuse, type Client, type Context } from '../context.ts';
 import { mayJoin } from '../identity.ts';
 import type { Peer, Room, RoomKind } from '../registry.ts';
+import { MAX_ID } from '../../src/protocol/parse.ts';
 
 export const QUERY = { JOIN: 'session-join', MUC_JOIN: 'muc-join', LEAVE: 'session-leave' } as const;
-const MAX_RID = 256;
 
 const namespaceOf = (kind: RoomKind) => (kind === 'muc' ? 'muc' : 'room');
 
@@ -36,8 +36,8 @@ export async function onServerRequest(ctx: Context, client: Client, m: JsongleMe
     return refuse(ctx, client, m, ERROR_CODE.QUERY_NOT_FOUND, `Unknown query '${j.query.slice(0, 64)}'`);
   }
   const rid = j.description?.rid;
-  if (typeof rid !== 'string' || rid.length === 0 || rid.length > MAX_RID) {
-    return refuse(ctx, client, m, ERROR_CODE.BAD_PARAMETERS, `'rid' must be a non-empty string of at most ${MAX_RID} characters`);
+  if (typeof rid !== 'string' || rid.length === 0 || rid.length > MAX_ID) {
+    return refuse(ctx, client, m, ERROR_CODE.BAD_PARAMETERS, `'rid' must be a non-empty string of at most ${MAX_ID} characters`);
   }
   if (j.query === QUERY.LEAVE) {
     const room = await ctx.registry.leave(rid, client);

@@ -85,8 +85,9 @@ function scan(v: unknown, budget: number, depth: number): number | ClientErrorCo
 }
 
 const cut = (v: unknown) => (typeof v === 'string' ? v.slice(0, 64) : undefined);
+/** The longest id, uid, room id or display name (characters): an id is a name, not a payload. */
+export const MAX_ID = 256;
 // The id whole (errors name the message by it), unless it is too long to be one.
-const MAX_ID = 256;
 const idOf = (v: unknown) => (typeof v === 'string' && v.length <= MAX_ID ? v : undefined);
 const fail = (code: ClientErrorCode, reason: string, m?: any): Decoded => ({ ok: false, code, reason, id: idOf(m?.id), action: cut(m?.jsongle?.action) });
 

@@ -183,6 +183,29 @@ describe('retention and failures', () => {
     await store.close();
   });
 
+  test('an address no one can register (a \'/\' with no room before it, over 256 characters, empty) is refused with 404003 and nothing is stored', async () => {
+    const dataDir = tempDir();
+    const server = await startServer({ dataDir });
+    const a = await Raw.registered(server, 'a');
+    const impossible = ['nowhere/b', 'a/'.repeat(20_000), 'u'.repeat(257), ''];
+    for (const to of impossible) {
+      const m = text('a', to, 'for nobody');
+      a.send(m);
+      const refusal = await a.next(isError(ERROR_CODE.NO_OTHER_MEMBER));
+      assert.equal(refusal.jsongle.description.mid, m.id, `the refusal names the message to ${to.slice(0, 12)}…`);
+      // A call to it ends unreachable, and no missed call is recorded for it.
+      a.send({ id: `c-${m.id}`, from: 'a', to, jsongle: { sid: `s-${m.id}`, action: 'session-propose', initiator: 'a', responder: 'b', description: { media: 'audio' } } });
+      await a.next((r) => r.jsongle.action === 'session-info' && r.jsongle.reason === 'unreachable' && r.jsongle.sid === `s-${m.id}`);
+    }
+    // A message to a plain offline uid is still stored, which shows the database is the one written.
+    a.send(text('a', 'offline-bob', 'kept'));
+    await a.next((r) => r.jsongle.event === 'ack' && r.jsongle.description.type === 'server-received');
+    const db = new Database(join(dataDir, DB_FILE), { readonly: true });
+    try {
+      assert.deepEqual(db.prepare('SELECT recipient FROM entries').all(), [{ recipient: 'offline-bob' }]);
+    } finally { db.close(); }
+  });
+
   test('a store that cannot write refuses the message with 503001 (named by mid); the server keeps serving', async () => {
     const dataDir = tempDir();
     const server = await startServer({ dataDir });
