@@ -3,7 +3,7 @@
 // written down as it reports (./reporter.mjs), and a declared test that never reported counts as
 // failed. A file that died or failed outside its tests (hook, suite timeout) counts at least one
 // failure, and so does a runner that exits non-zero with nothing failed.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,20 +63,23 @@ export function tally(planText, reportText) {
 
 /**
  * Runs `files` with node's test runner (the spec reporter on stdout, or `reporter`) and counts them.
- * `out` is a folder for the plan and the reports.
+ * `out` is a folder for the plan and the reports. Resolves once the runner exited, so that two
+ * suites (each counted from its own `out`) may run side by side.
  */
-export function runNodeSuite(files, { out, args = [], stdio = 'inherit', timeout = 60_000 } = {}) {
+export async function runNodeSuite(files, { out, args = [], stdio = 'inherit', timeout = 60_000 } = {}) {
   const plan = resolve(out, 'plan.txt');
   const reports = resolve(out, 'reports.jsonl');
   rmSync(plan, { force: true });
   rmSync(reports, { force: true });
-  const run = spawnSync(process.execPath, [
+  const child = spawn(process.execPath, [
     ...args, '--import', here('./declare.mjs'), '--test', '--test-concurrency=1', `--test-timeout=${timeout}`,
     '--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${here('./reporter.mjs')}`, `--test-reporter-destination=${reports}`,
     ...files,
   ], { stdio, env: { ...process.env, JSONGLE_TEST_PLAN: plan, NODE_TEST_CONTEXT: undefined } });
+  if (stdio === 'pipe') { child.stdout.resume(); child.stderr.resume(); }
+  const status = await new Promise((done) => { child.on('error', () => done(1)); child.on('close', (code) => done(code ?? 1)); });
   const read = (f) => (existsSync(f) ? readFileSync(f, 'utf8') : '');
   const counts = tally(read(plan), read(reports));
-  if ((run.status ?? 1) !== 0 && counts.failed === 0) counts.failed = 1; // the runner itself failed
+  if (status !== 0 && counts.failed === 0) counts.failed = 1; // the runner itself failed
   return counts;
 }

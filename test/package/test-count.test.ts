@@ -11,37 +11,37 @@ import { runNodeSuite } from '../../scripts/test-count/index.mjs';
 import { countSessions, declaredIn } from '../../scripts/test-count/browser.mjs';
 
 const fixture = (name: string) => `test/fixtures/test-count/${name}.fixture.mjs`;
-function count(names: string[], timeout = 60_000) {
+async function count(names: string[], timeout = 60_000) {
   const out = mkdtempSync(join(tmpdir(), 'jsongle-count-'));
   try {
-    const { passed, failed, skipped, missing } = runNodeSuite(names.map(fixture), { out, stdio: 'pipe', timeout });
+    const { passed, failed, skipped, missing } = await runNodeSuite(names.map(fixture), { out, stdio: 'pipe', timeout });
     return { passed, failed, skipped, missing };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
 }
 
-test('a suite that runs to the end is counted as it ran: passed, and skipped or todo (a skipped suite once)', () => {
-  assert.deepEqual(count(['complete']), { passed: 4, failed: 0, skipped: 3, missing: 0 });
+test('a suite that runs to the end is counted as it ran: passed, and skipped or todo (a skipped suite once)', async () => {
+  assert.deepEqual(await count(['complete']), { passed: 4, failed: 0, skipped: 3, missing: 0 });
 });
 
-test('a file that dies mid-way: every test it declared and did not report counts as failed', () => {
+test('a file that dies mid-way: every test it declared and did not report counts as failed', async () => {
   // The runner hears nothing of a file that exits: all 5 of its tests are missing.
-  assert.deepEqual(count(['dies']), { passed: 0, failed: 5, skipped: 0, missing: 5 });
+  assert.deepEqual(await count(['dies']), { passed: 0, failed: 5, skipped: 0, missing: 5 });
 });
 
-test('a suite out of time and a test out of time: cancelled and timed-out tests are failures', () => {
-  assert.deepEqual(count(['cut-short']), { passed: 2, failed: 4, skipped: 0, missing: 0 });
+test('a suite out of time and a test out of time: cancelled and timed-out tests are failures', async () => {
+  assert.deepEqual(await count(['cut-short']), { passed: 2, failed: 4, skipped: 0, missing: 0 });
 });
 
-test('a file killed at the runner\'s limit: its unreported tests count as failed', () => {
-  const c = count(['overruns'], 2000);
+test('a file killed at the runner\'s limit: its unreported tests count as failed', async () => {
+  const c = await count(['overruns'], 2000);
   assert.equal(c.passed + c.failed, 4, `all 4 counted (${JSON.stringify(c)})`);
   assert.ok(c.failed >= 3, `the slow test and the two after it failed (${JSON.stringify(c)})`);
 });
 
-test('several files in one run: each keeps its own count', () => {
-  assert.deepEqual(count(['complete', 'dies', 'cut-short']), { passed: 6, failed: 9, skipped: 3, missing: 5 });
+test('several files in one run: each keeps its own count', async () => {
+  assert.deepEqual(await count(['complete', 'dies', 'cut-short']), { passed: 6, failed: 9, skipped: 3, missing: 5 });
 });
 
 describe('browser sessions', () => {
