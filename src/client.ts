@@ -46,7 +46,10 @@ export interface JsongleConfig {
    * current token's `exp`, after which the client sends it to the server (`session-token`).
    */
   tokenProvider?: TokenProvider;
-  /** A peer's `composing` counts this long without news (ms, default 30000): `typing` then drops it. */
+  /**
+   * A peer's `composing` counts this long without news (ms, default 30000): `typing` then drops it,
+   * with a typing `active` event for it as if it had sent one.
+   */
   typingExpiry?: number;
   /** An outgoing call nobody answers is retracted (reason `timeout`) after this many ms (default 60000; 0: never). */
   ringTimeout?: number;
@@ -80,9 +83,14 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   readonly #outbox: Outbox;
   /** `from` + id of the messages delivered to the application: a message delivered again is not emitted again. */
   readonly #seen = new SeenIds();
-  /** Peers composing, with when their `composing` expires; in the order they (last) started. */
-  readonly #typing = new Map<string, number>();
+  /**
+   * The one record of who is typing: the addresses composing, in the order they started, with when
+   * their `composing` expires and the namespace it came in. Every change is an `event` (typing).
+   */
+  readonly #typing = new Map<string, { until: number; namespace: string }>();
   readonly #typingExpiry: number;
+  /** Set for the earliest expiry of #typing (news only postpones expiries: it may fire early, never late). */
+  #typingTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #features: string[];
   #timeout: number;
   #id = '';
@@ -141,7 +149,8 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     const messageTimeout = cfg.messageTimeout ?? 10_000;
     check(Number.isFinite(messageTimeout) && messageTimeout > 0, 'cfg.messageTimeout', 'a positive number (ms)');
     this.#outbox = new Outbox({
-      send: (m) => this.#send(m),
+      // Not queued by the transport: the outbox itself sends what is pending again, in order, once registered.
+      send: (m) => this.#send(m, false),
       failed: (m, why) => this.#safely(() => this.emit('messagefailed', m, new JsongleError(
         why.code === undefined ? CLIENT_ERROR.REQUEST_TIMEOUT : CLIENT_ERROR.SESSION_ERROR, why.details, { id: m.id, errorCode: why.code }))),
       ackTimeout: messageTimeout,
@@ -191,10 +200,14 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   /** Ours: the server's `sn` from its hello ('' before). */
   get server() { return this.#server; }
   get transport() { return this.#transport; }
-  /** Ours: ids of the peers currently composing (at most 256; a `composing` expires after `typingExpiry`). */
+  /**
+   * Ours: the addresses currently composing, in the order they started (at most 256, the oldest
+   * dropped first; a `composing` expires after `typingExpiry`). A uid, `rid/uid` in a multi-user
+   * room, the room id in a 1:1 room. Each change comes as an `event` (typing `composing` / `active`).
+   */
   get typing(): string[] {
     const t = Date.now();
-    return [...this.#typing].filter(([, until]) => until > t).map(([from]) => from);
+    return [...this.#typing].filter(([, e]) => e.until > t).map(([from]) => from);
   }
   /** Ours: the identity token. Setting one sends it to the server now (`session-token`) and, after a refusal, connects again. */
   get token() { return this.#token; }
@@ -378,6 +391,8 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   close() {
     this.#outbox.clear();
     clearTimeout(this.#refresh);
+    clearTimeout(this.#typingTimer);
+    this.#typing.clear();
     (globalThis as { removeEventListener?: (type: string, fn: (e: any) => void) => void }).removeEventListener?.('pagehide', this.#pagehide);
     this.#pending.rejectAll(() => new JsongleError('transport', 'The client was closed'));
     this.#transport.close();
@@ -461,10 +476,7 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     const j = m.jsongle;
     const muc = j.namespace === NAMESPACE.MUC;
     // A message from someone ends their typing, without waiting for their `active`.
-    if (this.#typing.delete(m.from)) {
-      this.emit('event', { action: ACTION.EVENT, namespace: muc ? 'muc' : 'message', event: EVENT.TYPING,
-        description: { state: 'active', updated: now() } }, m.from, m.id);
-    }
+    this.#stopTyping(m.from, m.id);
     // Always acknowledged (the server keeps it pending until then), delivered to the application once.
     // In a multi-user room `from` is `rid/uid`; receipts go to the room id, the only address the
     // reference server routes (uids never contain '/', room ids may).
@@ -477,8 +489,14 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
   #onEvent(m: JsongleMessage<EventBody>) {
     const j = m.jsongle;
     if (j.event === EVENT.TYPING) {
-      this.#typing.delete(m.from);
-      if (j.description.state === 'composing') this.#composing(m.from);
+      if (j.description.state === 'composing') this.#composing(m.from, j.namespace);
+      else this.#typing.delete(m.from);
+    } else if (j.event === 'left' && isObject(j.description)) {
+      // A member who left a room types there no more: `rid/uid` in a multi-user room, the room id in a 1:1 room.
+      const { rid, member } = j.description as { rid?: unknown; member?: { uid?: unknown } };
+      if (isString(rid) && isObject(member) && isString(member.uid)) {
+        this.#stopTyping(j.namespace === NAMESPACE.MUC ? `${rid}/${member.uid}` : rid, m.id);
+      }
     } else if (j.event === EVENT.ACK && j.description.type === 'server-received' && m.from === this.#server && typeof j.description.mid === 'string') {
       this.#outbox.acknowledged(j.description.mid);
     } else if (j.event === 'missed-call' && !this.#seen.add(`${m.from}\n${m.id}`)) return;
@@ -546,15 +564,52 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     return true;
   }
 
-  /** `from` is composing: listed until its `composing` expires, the oldest dropped beyond TYPING_MAX. */
-  #composing(from: string) {
+  /**
+   * `from` is composing: listed until its `composing` expires (news postpones that, in place), the
+   * oldest dropped beyond TYPING_MAX (with an `active` event, like an expiry).
+   */
+  #composing(from: string, namespace: string) {
     if (!from) return;
-    const t = Date.now();
-    for (const [who, until] of this.#typing) {
-      if (until > t && this.#typing.size < TYPING_MAX) break;
-      this.#typing.delete(who);
+    const until = Date.now() + this.#typingExpiry;
+    const entry = this.#typing.get(from);
+    if (entry) {
+      entry.until = until;
+      return;
     }
-    this.#typing.set(from, t + this.#typingExpiry);
+    for (const who of this.#typing.keys()) {
+      if (this.#typing.size < TYPING_MAX) break;
+      this.#stopTyping(who, uuid());
+    }
+    this.#typing.set(from, { until, namespace });
+    if (this.#typingTimer === undefined) this.#armTyping(until);
+  }
+
+  /** `from` stops composing (a message of theirs, a departure, an expiry): an `active` event when it was listed. */
+  #stopTyping(from: string, id: string) {
+    const entry = this.#typing.get(from);
+    if (!entry) return;
+    this.#typing.delete(from);
+    this.emit('event', { action: ACTION.EVENT, namespace: entry.namespace, event: EVENT.TYPING,
+      description: { state: 'active', updated: now() } } as EventBody, from, id);
+  }
+
+  #armTyping(at: number) {
+    const timer = setTimeout(() => this.#safely(() => this.#expireTyping()), Math.max(0, at - Date.now()));
+    // In Node, a pending expiry alone does not keep the process running.
+    (timer as { unref?: () => void }).unref?.();
+    this.#typingTimer = timer;
+  }
+
+  /** Drops the expired `composing`s and waits for the next expiry. */
+  #expireTyping() {
+    this.#typingTimer = undefined;
+    const t = Date.now();
+    let next = Infinity;
+    for (const [from, { until }] of [...this.#typing]) {
+      if (until <= t) this.#stopTyping(from, uuid());
+      else next = Math.min(next, until);
+    }
+    if (next !== Infinity) this.#armTyping(next);
   }
 
   // ---- identity tokens -------------------------------------------------------------------------
@@ -711,11 +766,11 @@ export class JSONgle extends EventEmitter<JsongleEvents> {
     return m.id;
   }
 
-  /** Sends a message; returns its id. */
-  #send(m: JsongleMessage): string {
+  /** Sends a message (`queue` false: dropped rather than queued by a transport that is not open); returns its id. */
+  #send(m: JsongleMessage, queue = true): string {
     this.#log.log('debug', () => `-> ${m.jsongle.action} ${m.id} to ${m.to}`);
     try {
-      this.#transport.send(m);
+      this.#transport.send(m, queue ? undefined : { queue: false });
     } catch (e) {
       throw new JsongleError('transport', `The ${this.#transport.name} transport could not send: ${(e as Error)?.message ?? e}`);
     }

@@ -226,7 +226,7 @@ export class JsongleChat extends JsongleElement {
     const client = this.#clients.client;
     this.setCustomState('offline', !client || client.transport.state !== 'open');
     this.setCustomState('joined', this.#session.joined);
-    this.setCustomState('typing', this.#conversation.typing.length > 0);
+    this.setCustomState('typing', this.#session.composing.length > 0);
   }
 
   protected override updated(changed: PropertyValues<this>) {
@@ -429,7 +429,7 @@ export class JsongleChat extends JsongleElement {
   }
 
   #typingText(): string {
-    const names = this.#conversation.typing.map((uid) => this.#name(uid));
+    const names = this.#session.composing.map((uid) => this.#name(uid));
     if (names.length === 0) return '';
     if (names.length === 1) return this.t('chat.typing.one', { name: names[0] });
     if (names.length === 2) return this.t('chat.typing.two', { first: names[0], second: names[1] });

@@ -1,5 +1,5 @@
 // The state of one conversation, DOM-free: messages and their delivery state, read receipts sent,
-// reactions, who is typing, the members of a room and their display names, system lines (joined,
+// reactions, the members of a room and their display names, system lines (joined,
 // left, call outcomes). It knows nothing of the wire: the caller (the chat element) feeds it what
 // the client receives and asks it what changed, so it is testable in Node with plain values.
 import type { Ticket } from '../call/ticket.ts';
@@ -64,8 +64,6 @@ type Entry = MessageState | SystemLine;
 export interface ConversationOptions {
   /** Called after every change. */
   onChange?: () => void;
-  /** A peer shown as typing for longer than this without news stops being shown (ms, default 30000). */
-  typingExpiry?: number;
   /** The clock (ISO-8601), for tests. */
   now?: () => string;
 }
@@ -77,16 +75,13 @@ export class Conversation {
   readonly #messages = new Map<string, MessageState>();
   readonly #names = new Map<string, string>();
   readonly #members = new Set<string>();
-  readonly #typing = new Map<string, unknown>();
   readonly #calls = new Set<string>();
   readonly #onChange: () => void;
-  readonly #expiry: number;
   readonly #now: () => string;
   #seq = 0;
 
   constructor(options: ConversationOptions = {}) {
     this.#onChange = options.onChange ?? (() => {});
-    this.#expiry = options.typingExpiry ?? 30_000;
     this.#now = options.now ?? (() => new Date().toISOString());
   }
 
@@ -96,8 +91,6 @@ export class Conversation {
   get messages(): ChatMessage[] {
     return this.#entries.filter((e): e is MessageState => e.kind === 'message').map(snapshot);
   }
-  /** The user ids currently typing, in the order they started. */
-  get typing(): string[] { return [...this.#typing.keys()]; }
   /** The members of the room other than this side (joined and not left). */
   get members(): string[] { return [...this.#members]; }
 
@@ -130,7 +123,7 @@ export class Conversation {
     return snapshot(m);
   }
 
-  /** A received message; null when it is a duplicate (same id). Its author stops typing. */
+  /** A received message; null when it is a duplicate (same id). */
   addIncoming(id: string, from: string, address: string, description: { sent?: unknown; content?: unknown; additionalContent?: unknown }): ChatMessage | null {
     if (this.#messages.has(id)) return null;
     const m: MessageState = {
@@ -140,7 +133,6 @@ export class Conversation {
       state: null, read: false, reactions: new Map(),
     };
     if (description.additionalContent !== undefined) m.additionalContent = description.additionalContent;
-    this.#stopTyping(from);
     this.#push(m);
     return snapshot(m);
   }
@@ -259,18 +251,6 @@ export class Conversation {
     return '';
   }
 
-  // ---- typing --------------------------------------------------------------------------------
-
-  /** `uid` is composing (true) or no longer (false). True when the set of typists changed. */
-  setTyping(uid: string, composing: boolean): boolean {
-    if (!composing) return this.#stopTyping(uid);
-    const had = this.#typing.has(uid);
-    clearTimeout(this.#typing.get(uid));
-    this.#typing.set(uid, setTimeout(() => this.#stopTyping(uid), this.#expiry));
-    if (!had) this.#changed();
-    return !had;
-  }
-
   // ---- rooms ---------------------------------------------------------------------------------
 
   /** The members listed when joining (no line: they were there before us). */
@@ -290,10 +270,7 @@ export class Conversation {
     if (!m || typeof m !== 'object' || typeof m.uid !== 'string' || !m.uid) return false;
     this.learn(m.uid, m.dn);
     if (joined) this.#members.add(m.uid);
-    else {
-      this.#members.delete(m.uid);
-      this.#stopTyping(m.uid);
-    }
+    else this.#members.delete(m.uid);
     this.#push({ kind: joined ? 'joined' : 'left', id: `${joined ? 'joined' : 'left'}-${++this.#seq}`, at: this.#now(), uid: m.uid });
     return true;
   }
@@ -305,20 +282,6 @@ export class Conversation {
     if (this.#calls.has(ticket.sid) || ticket.endedReason === 'glare') return false;
     this.#calls.add(ticket.sid);
     this.#push({ kind: 'call', id: `call-${ticket.sid}`, at: isDate(ticket.endedAt) ? ticket.endedAt : this.#now(), ticket });
-    return true;
-  }
-
-  /** Stops the typing timers. */
-  dispose() {
-    for (const timer of this.#typing.values()) clearTimeout(timer);
-    this.#typing.clear();
-  }
-
-  #stopTyping(uid: string): boolean {
-    if (!this.#typing.has(uid)) return false;
-    clearTimeout(this.#typing.get(uid));
-    this.#typing.delete(uid);
-    this.#changed();
     return true;
   }
 

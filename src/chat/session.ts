@@ -53,6 +53,20 @@ export class ChatSession {
   get client(): JSONgle | null { return this.#client; }
   /** The room is joined (false for a 1:1 conversation with a user). */
   get joined(): boolean { return !!this.#target && this.#target.kind !== 'user' && this.#joined === this.#target.to; }
+  /**
+   * The authors composing in this conversation now, in the order they started: read from the
+   * client's record of who is typing (`client.typing`), the one place that keeps and expires it.
+   */
+  get composing(): string[] {
+    const client = this.#client;
+    if (!client) return [];
+    const authors = new Set<string>();
+    for (const address of client.typing) {
+      const author = this.author(address);
+      if (author !== null && author !== client.id) authors.add(author);
+    }
+    return [...authors];
+  }
   /** A history page is on its way. */
   get loading(): boolean { return this.#history?.loading ?? false; }
   /** Ready to send: connected, and in the room when there is one. */
@@ -71,7 +85,6 @@ export class ChatSession {
     if (client && this.#joined) this.#leave(client, this.#joined);
     this.#joined = '';
     this.#joining = '';
-    this.#conversation.dispose();
     this.#conversation = this.#newConversation();
     this.#history = null;
     if (client) this.#start(client);
@@ -218,7 +231,6 @@ export class ChatSession {
   /** Leaves the room and unsubscribes. */
   dispose() {
     this.setClient(null);
-    this.#conversation.dispose();
   }
 
   // ---- inside --------------------------------------------------------------------------------
@@ -339,11 +351,10 @@ export class ChatSession {
         if (author !== null && typeof d.sid === 'string') this.#conversation.addMissedCall(d.sid, author, d.ended);
         return;
       }
-      case 'typing': {
-        const author = this.author(address);
-        if (author !== null) this.#conversation.setTyping(author, d.state === 'composing');
+      case 'typing':
+        // The client's record changed for `address` (see `composing`).
+        if (this.author(address) !== null) this.#on.change();
         return;
-      }
       case 'reaction': {
         const author = this.author(address);
         if (author !== null) this.#conversation.react(d.mid, author, d.type);

@@ -1,10 +1,9 @@
 // The DOM-free conversation model behind <jsongle-chat>: delivery states, read receipts once,
-// reactions, typing, members and names, call lines.
+// reactions, members and names, call lines (who is typing is the client's: test/core/hostile.test.ts, test/server/chat-session.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Conversation, callOutcome, peerOf } from '../../src/chat/conversation.ts';
 import type { Ticket } from '../../src/call/ticket.ts';
-import { until } from './helpers.ts';
 
 const ticket = (over: Partial<Ticket>): Ticket => ({
   sid: 'sid-1', initiator: 'alice', responder: 'bob', peer: 'bob', media: 'audio', direction: 'outgoing', state: 'ended', outcome: 'terminated',
@@ -74,23 +73,6 @@ test('reactions: one per user and message, replaced by another, removed by ""', 
   const r = c.message('m1')!.reactions;
   assert.deepEqual(Object.keys(r), ['❤️', '__proto__']);
   assert.equal(Object.getPrototypeOf(r), Object.prototype);
-});
-
-test('typing: set, cleared by active, by a message of the typist, and by the expiry', async () => {
-  const c = new Conversation({ typingExpiry: 30 });
-  assert.equal(c.setTyping('bob', true), true);
-  assert.equal(c.setTyping('bob', true), false);
-  c.setTyping('carol', true);
-  assert.deepEqual(c.typing, ['bob', 'carol']);
-  c.setTyping('carol', false);
-  assert.deepEqual(c.typing, ['bob']);
-  c.addIncoming('m1', 'bob', 'bob', { content: 'done' });
-  assert.deepEqual(c.typing, []);
-  c.setTyping('dave', true);
-  await until(() => c.typing.length === 0, 2000, "dave's typing expiring");
-  c.setTyping('erin', true);
-  c.dispose();
-  assert.deepEqual(c.typing, []);
 });
 
 test('members and names: from the join result and from joined/left events; bad members ignored', () => {

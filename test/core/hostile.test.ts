@@ -88,6 +88,19 @@ test('20,000 distinct typing senders: the list stays bounded, the newest kept; e
   short.push({ id: 'e', from: 'carol', to: 'bob', jsongle: { action: 'session-event', namespace: 'message', event: 'typing', description: { state: 'composing' } } });
   await got;
   assert.deepEqual(short.client.typing, ['carol']);
-  await tick(80); // past the 40 ms expiry: a lower bound, not a speed assertion
+  // The expiry is told like an `active` from carol, so whoever shows the list knows it changed.
+  const [ended, from]: any[] = await onceWhere(short.client, 'event', (e: any) => e.event === 'typing', 2000, "carol's composing expiring");
+  assert.deepEqual([from, ended.namespace, ended.description.state], ['carol', 'message', 'active']);
   assert.deepEqual(short.client.typing, [], 'a composing without news expires');
+  short.client.close();
+  // News postpones the expiry in place: the order is the order they started.
+  const order = wire({ user: { uid: 'bob' } });
+  let news = 0;
+  order.client.on('event', () => news++);
+  for (const from of ['dave', 'erin', 'dave']) order.push({ id: `n-${news}-${from}`, from, to: 'bob', jsongle: { action: 'session-event', namespace: 'message', event: 'typing', description: { state: 'composing' } } });
+  while (news < 3) await tick(5);
+  assert.deepEqual(order.client.typing, ['dave', 'erin']);
+  order.client.close();
+  assert.deepEqual(order.client.typing, [], 'close() forgets who was typing');
+  w.client.close();
 });

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { JSONgle } from '../../src/client.ts';
+import { JSONgle, type JsongleConfig } from '../../src/client.ts';
 import type { JsongleEvents } from '../../src/events.ts';
 import type { EventBody } from '../../src/protocol/messages.ts';
 import { createWebSocketTransport, type WebSocketTransportOptions } from '../../src/transport/websocket.ts';
@@ -49,11 +49,13 @@ export async function metric(server: Pick<JsongleServer, 'url'>, name: string): 
 }
 
 /** A core client connected through the WebSocket transport; resolves once registered. */
-export async function connectClient(server: Pick<JsongleServer, 'wsUrl'>, uid: string, dn = uid, transport: Partial<WebSocketTransportOptions> = {}) {
+export async function connectClient(server: Pick<JsongleServer, 'wsUrl'>, uid: string, dn = uid, transport: Partial<WebSocketTransportOptions> = {},
+  config: Partial<Omit<JsongleConfig, 'transport' | 'user'>> = {}) {
   const client = new JSONgle({
     transport: createWebSocketTransport({ url: server.wsUrl, WebSocket, backoff: { base: 100, cap: 500 }, ...transport }),
     user: { uid, dn },
     requestTimeout: 3000,
+    ...config,
   });
   cleanups.push(() => client.close());
   await waitFor(client, 'registered', () => true, 3000, `${uid} registered`);
