@@ -6,8 +6,8 @@ import type { JsongleMessage } from '../protocol/messages.ts';
 const isHelloAnswer = (m: JsongleMessage) => m.jsongle.action === 'iq-result' && (m.jsongle as { query?: string }).query === 'session-hello';
 
 export interface Gate {
-  /** Sends `m` now when the wire is up and ready, else queues it (throws when the queue is full). */
-  send(m: JsongleMessage): void;
+  /** Sends `m` now when the wire is up and ready, else queues it (throws when the queue is full) or, with `keep` false, drops it. */
+  send(m: JsongleMessage, keep?: boolean): void;
   /** The wire is up: `write` sends one message. Without the hello wait, the queue is flushed at once. */
   up(write: (m: JsongleMessage) => void): void;
   /** The wire is down: queue from now on. */
@@ -26,7 +26,7 @@ export function createGate(awaitHello: boolean, maxQueue: number): Gate {
     for (const m of pending) write!(m);
   };
   return {
-    send(m) {
+    send(m, keep = true) {
       if (write && ready) return write(m);
       if (isHelloAnswer(m)) {
         // Answers the hello of the current connection; one queued across a reconnection would
@@ -37,6 +37,7 @@ export function createGate(awaitHello: boolean, maxQueue: number): Gate {
         }
         return;
       }
+      if (!keep) return;
       if (queue.length >= maxQueue) throw new Error(`The outgoing queue is full (${maxQueue} messages) while disconnected`);
       queue.push(m);
     },

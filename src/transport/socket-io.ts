@@ -59,9 +59,9 @@ export function createSocketIoTransport(o: SocketIoTransportOptions): Transport 
   return {
     name: 'socket.io',
     get state() { return state; },
-    send(m: JsongleMessage) {
+    send(m: JsongleMessage, options?: { queue?: boolean }) {
       if (state === 'closed') throw new Error('The Socket.IO transport is closed');
-      gate.send(m);
+      gate.send(m, options?.queue ?? true);
     },
     receive(h) {
       const first = !handlers;

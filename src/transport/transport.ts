@@ -12,8 +12,12 @@ export interface TransportHandlers {
 export interface Transport {
   readonly name: string;
   readonly state: TransportState;
-  /** Sends one message; transports that can queue do so while not open. */
-  send(message: JsongleMessage): void;
+  /**
+   * Sends one message; transports that can queue do so while not open, unless `queue` is false:
+   * then a message that cannot go out now is dropped (the client's outbox sends its own again
+   * once registered, and a copy waiting here would go first, out of order, and twice).
+   */
+  send(message: JsongleMessage, options?: { queue?: boolean }): void;
   /** Registers the one consumer of this transport (the client). */
   receive(handlers: TransportHandlers): void;
   /** An id kept across this transport's reconnections, sent in the hello answer so the server can resume the session. */

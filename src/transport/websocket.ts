@@ -101,10 +101,10 @@ export function createWebSocketTransport(options: WebSocketTransportOptions | st
     resumeId: resume,
     get state() { return state; },
     get attempts() { return attempts; },
-    send(m: JsongleMessage) {
+    send(m: JsongleMessage, options?: { queue?: boolean }) {
       if (closed || (state === 'closed' && !paused)) throw new Error('The WebSocket transport is closed');
       if (socket && socket.readyState !== OPEN) gate.down(); // closing: queue until the next connection
-      gate.send(m);
+      gate.send(m, options?.queue ?? true);
     },
     receive(h) {
       const first = !handlers;
