@@ -4,6 +4,7 @@ import type { Call } from '../../src/call/call.ts';
 import type { Ticket } from '../../src/call/ticket.ts';
 import { callOutcome, peerOf, type CallOutcome } from '../../src/chat/conversation.ts';
 import type { JSONgle } from '../../src/client.ts';
+import type { EventBody } from '../../src/protocol/messages.ts';
 import { JsongleError } from '../../src/errors.ts';
 import type { JsongleCall } from '../call/call.ts';
 import { JsongleDialEvent, JsongleErrorEvent } from '../events.ts';
@@ -279,7 +280,9 @@ export class JsongleDialer extends JsongleElement {
     this.#unsubscribe = null;
     if (!client) return;
     this.#unsubscribe = listen(client, {
-      ticket: (ticket: Ticket) => this.#record(ticket),
+      ticket: (ticket: Ticket) => this.#recordTicket(ticket),
+      // A call missed while no page of this user was open, delivered by the server's store on its return.
+      event: (j: EventBody, from: string) => j.event === 'missed-call' && this.#recordMissed(j.description as Record<string, unknown>, from),
       registered: () => this.requestUpdate(),
     });
   }
@@ -316,10 +319,9 @@ export class JsongleDialer extends JsongleElement {
     }
   }
 
-  #record(ticket: Ticket) {
-    const key = this.#key();
-    if (!this.withHistory || !key || !ticket?.sid || ticket.endedReason === 'glare') return;
-    const entry: HistoryEntry = {
+  #recordTicket(ticket: Ticket) {
+    if (!ticket?.sid || ticket.endedReason === 'glare') return;
+    this.#record({
       id: ticket.sid,
       peer: peerOf(ticket),
       direction: ticket.direction,
@@ -327,7 +329,21 @@ export class JsongleDialer extends JsongleElement {
       outcome: callOutcome(ticket),
       duration: Math.max(0, Math.round(ticket.duration || 0)),
       at: ticket.endedAt ?? ticket.initiatedAt ?? new Date().toISOString(),
-    };
+    });
+  }
+
+  #recordMissed(d: Record<string, unknown>, from: string) {
+    if (typeof d.sid !== 'string' || !from) return;
+    this.#record({
+      id: d.sid, peer: from, direction: 'incoming', media: typeof d.media === 'string' ? d.media : 'audio', outcome: 'missed', duration: 0,
+      at: typeof d.ended === 'string' ? d.ended : new Date().toISOString(),
+    });
+  }
+
+  /** Adds `entry` first (once per call id: a missed call seen again replaces itself). */
+  #record(entry: HistoryEntry) {
+    const key = this.#key();
+    if (!this.withHistory || !key) return;
     const list = [entry, ...this.#readHistory().filter((e) => e.id !== entry.id)].slice(0, HISTORY_MAX);
     try {
       localStorage.setItem(key, JSON.stringify(list));

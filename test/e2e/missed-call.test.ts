@@ -1,6 +1,6 @@
 // The demo (demo/index.html) in Chromium against the real server: a call missed while the callee's
 // page was closed shows, once the callee comes back, in the chat with the caller, and still after a
-// reload (from the stored history). Set JSONGLE_SCREENSHOT_DIR to keep a screenshot of the callee's page.
+// reload (from the stored history); his dialer's recent calls list it once. Set JSONGLE_SCREENSHOT_DIR to keep a screenshot of the callee's page.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
@@ -50,6 +50,9 @@ describe('demo: a missed call', { timeout: 120_000 }, () => {
     }, CHAT);
     const seen = await chatWithAlice(b.page);
     assert.deepEqual(seen, { shown: true, lines: ['Missed call from alice'], title: 'Chat with alice' }, 'one line, in the chat on screen');
+    // His recent calls list it too, as the calls he took himself are.
+    const recent = () => b.page.evaluate(() => (document.getElementById('dialer') as any).history.map((e: any) => `${e.peer} ${e.direction} ${e.outcome}`));
+    assert.deepEqual(await recent(), ['alice incoming missed']);
     const dir = process.env.JSONGLE_SCREENSHOT_DIR;
     if (dir) await b.page.screenshot({ path: join(dir, 'missed-call-bob.png') });
 
@@ -62,6 +65,7 @@ describe('demo: a missed call', { timeout: 120_000 }, () => {
       return chat && [...chat.shadowRoot?.querySelectorAll('[part~="system-missed"]') ?? []].length > 0;
     }, CHAT);
     assert.deepEqual((await chatWithAlice(b.page)).lines, ['Missed call from alice']);
+    assert.deepEqual(await recent(), ['alice incoming missed'], 'once in the recent calls');
     assert.deepEqual([...a.errors, ...b.errors], []);
   });
 });
