@@ -9,7 +9,7 @@ import { ackEvent, envelope } from '../../src/protocol/build.ts';
 import { ERROR_CODE } from '../../src/protocol/codes.ts';
 import { ACK_TYPE, ACTION, EVENT, type EventBody, type JsongleMessage, type TextBody } from '../../src/protocol/messages.ts';
 import { fromFor, resolve } from '../address.ts';
-import { deliver, refuse, type Client, type Context } from '../context.ts';
+import { deliver, fanOut, refuse, type Client, type Context } from '../context.ts';
 import type { Peer } from '../registry.ts';
 import { directConversation, roomConversation, type NewEntry, type StoredState } from '../store/store.ts';
 import { stamp } from './relay.ts';
@@ -72,7 +72,7 @@ export function storeAndForward(ctx: Context, client: Client, m: JsongleMessage)
       if (direct) for (const p of ctx.registry.connections(recipient)) sendFrame(ctx, p, stored.frame, action);
       else {
         const again = resolve(ctx, client, m.to);
-        if (!('error' in again)) for (const p of again.peers) { m.to = p.uid; deliver(ctx, p, m); }
+        if (!('error' in again)) fanOut(ctx, m, m.from, again.peers);
       }
     }
     answer(JSON.stringify(ackEvent(ctx.sn, client.address, muc, m.id, ACK_TYPE.SERVER_RECEIVED)));
