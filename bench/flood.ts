@@ -1,24 +1,33 @@
 // Flood benchmark: one pair's one-way latency, without and with one client flooding the server at
 // full speed, in the same run (the server stops reading a connection whose rate bucket is empty).
-// Usage: node --import tsx bench/flood.ts   (prints JSON; BENCH_SAMPLES=n per phase, default 1000)
+// Usage: node --import tsx bench/flood.ts   (prints JSON; BENCH_SAMPLES=n per phase, default 1000;
+// BENCH_ROUNDS=n, default 3)
 // The server and the measured pair run in this process (one clock for both ends of the pair); the
-// flooder runs in its own (test/server/clients/flooder.ts), and floods a target of its own.
+// flooder runs in its own (test/server/clients/flooder.ts), and floods a target of its own. Rounds
+// alternate which phase goes first; each phase has a sender of its own and each flood a new
+// flooder connection (a fresh bucket, as a flood starts), cut at the end of its phase.
 import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { createServer, type ServerOptions } from '../server/index.ts';
 
 export interface Figures { samples: number; p50: number; p99: number; max: number }
 export interface FloodFigures {
+  /** Medians over the rounds of each phase's p50, p99 and max. */
   without: Figures;
   with: Figures;
-  /** with.p99 / without.p99 */
+  /** with.p99 / without.p99 (of the medians) */
   p99Ratio: number;
+  /** Each round's phases. */
+  rounds: { without: Figures; with: Figures; p99Ratio: number }[];
   /**
-   * The flood phase: frames the flooder wrote, how many the server relayed, its 429001 errors, and
-   * the bytes the server read from all its clients over the whole run (/metrics).
+   * The flood phases together: frames the flooder wrote, how many the server relayed, its 429001
+   * errors, and the bytes the server read from all its clients over the whole run (/metrics).
    */
-  flood: { written: number; relayed: number; seconds: number; rateLimit: number; rateErrors: number; bytesRead: number; bytesWritten: number };
+  flood: { phases: number; written: number; relayed: number; seconds: number; rateLimit: number; rateBurst: number; rateErrors: number; bytesRead: number; bytesWritten: number };
 }
 
 /** A counter of the server's /metrics (summed over its labels when `label` is not given). */
@@ -89,16 +98,39 @@ function nextOf(child: ReturnType<typeof fork>, type: string, ms = 10_000): Prom
   });
 }
 
-/** Latency of a pair without, then with, a flood; the server's rate limit is the default's unless given. */
-export async function measure(samples = 1000, options: ServerOptions = {}): Promise<FloodFigures> {
-  const server = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'none', floodClose: 3600, ...options });
-  const flooder = fork(fileURLToPath(new URL('../test/server/clients/flooder.ts', import.meta.url)), [server.wsUrl, 'flooder', 'flood-target'],
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const medianOf = (fs: Figures[]): Figures => ({
+  samples: fs.reduce((n, f) => n + f.samples, 0), p50: median(fs.map((f) => f.p50)), p99: median(fs.map((f) => f.p99)), max: median(fs.map((f) => f.max)),
+});
+
+/** The registered users the server counts now. */
+async function usersNow(url: string): Promise<number> {
+  return ((await (await fetch(`${url}/healthz`)).json()) as { users: number }).users;
+}
+
+/** Resolves once the server counts `users` registered users (a cut flooder forgotten); rejects after `ms`. */
+async function usersAre(url: string, users: number, ms = 10_000) {
+  const end = performance.now() + ms;
+  for (;;) {
+    const now = await usersNow(url);
+    if (now === users) return;
+    if (performance.now() > end) throw new Error(`the server counts ${now} users, not ${users}, after ${ms} ms`);
+    await sleep(20);
+  }
+}
+
+/**
+ * Latency of a pair without and with a flood, `rounds` times (alternating which goes first); the
+ * server's rate limit is the default's unless given.
+ */
+export async function measure(samples = 1000, options: ServerOptions = {}, rounds = 3): Promise<FloodFigures> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'jsongle-bench-flood-'));
+  const server = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'none', floodClose: 3600, dataDir, ...options });
+  const flooder = fork(fileURLToPath(new URL('../test/server/clients/flooder.ts', import.meta.url)), [server.wsUrl, 'flood-target'],
     { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
+    await nextOf(flooder, 'started');
     const sinkB: { next?: (m: any) => void } = {};
-    // The pair's sender is two users, one per phase: each phase starts with a full bucket.
-    const a = await open(server.wsUrl, 'pair-a');
-    const c = await open(server.wsUrl, 'pair-c');
     await open(server.wsUrl, 'pair-b', (m) => m.jsongle.action === 'session-text' && sinkB.next?.(m));
     let relayed = 0;
     let frameBytes = 0;
@@ -106,32 +138,61 @@ export async function measure(samples = 1000, options: ServerOptions = {}): Prom
       relayed++;
       frameBytes ||= JSON.stringify({ ...m, from: 'flooder', jsongle: { ...m.jsongle, description: { sent: m.jsongle.description.sent, content: m.jsongle.description.content } } }).length;
     });
-    await nextOf(flooder, 'ready');
     const pace = 700 / server.config.rateLimit;
-    await latencies(a, sinkB, 50, pace); // warm-up
-    const without = await latencies(a, sinkB, samples, pace);
-    flooder.send({ start: true });
-    await sleep(300); // the flooder at full speed, its bucket empty
-    const from = relayed;
-    const t = performance.now();
-    const withFlood = await latencies(c, sinkB, samples, pace);
-    const seconds = (performance.now() - t) / 1000;
-    const got = relayed - from;
-    flooder.send({ stop: true });
-    const { written } = await nextOf(flooder, 'stopped', 60_000);
+    // Each phase's sender is a user of its own: each starts with a full bucket.
+    const sender = async (name: string) => {
+      const ws = await open(server.wsUrl, name);
+      return { ws, users: await usersNow(server.url) };
+    };
+    const warm = await sender('pair-warm-up');
+    await latencies(warm.ws, sinkB, 50, pace);
+    const flood = { phases: 0, written: 0, relayed: 0, seconds: 0 };
+    const phases = {
+      async without(r: number) {
+        const { ws } = await sender(`pair-${r}-without`);
+        return latencies(ws, sinkB, samples, pace);
+      },
+      async with(r: number) {
+        const { ws, users } = await sender(`pair-${r}-with`);
+        flooder.send({ open: `flooder-${r}` });
+        await nextOf(flooder, 'ready');
+        flooder.send({ start: true });
+        await sleep(300); // the flooder at full speed, its bucket empty
+        const from = relayed;
+        const t = performance.now();
+        const figures = await latencies(ws, sinkB, samples, pace);
+        flood.seconds += (performance.now() - t) / 1000;
+        flood.relayed += relayed - from;
+        flooder.send({ stop: true });
+        flood.written += (await nextOf(flooder, 'stopped', 60_000)).written;
+        flood.phases++;
+        await usersAre(server.url, users); // its backlog gone before the next phase
+        return figures;
+      },
+    };
+    const results: FloodFigures['rounds'] = [];
+    for (let r = 0; r < rounds; r++) {
+      const order = r % 2 === 0 ? (['without', 'with'] as const) : (['with', 'without'] as const);
+      const got: Partial<Record<'without' | 'with', Figures>> = {};
+      for (const phase of order) got[phase] = await phases[phase](r);
+      results.push({ without: got.without!, with: got.with!, p99Ratio: round(got.with!.p99 / got.without!.p99) });
+    }
+    const without = medianOf(results.map((x) => x.without));
+    const withFlood = medianOf(results.map((x) => x.with));
     const rateErrors = await metric(server.url, 'jsongle_errors_total', 'code="429001"');
     const bytesRead = await metric(server.url, 'jsongle_bytes_received_total');
     return {
-      without, with: withFlood, p99Ratio: round(withFlood.p99 / without.p99),
-      flood: { written, relayed: got, seconds: round(seconds), rateLimit: server.config.rateLimit, rateErrors, bytesRead, bytesWritten: written * frameBytes },
+      without, with: withFlood, p99Ratio: round(withFlood.p99 / without.p99), rounds: results,
+      flood: { ...flood, seconds: round(flood.seconds), rateLimit: server.config.rateLimit, rateBurst: server.config.rateBurst, rateErrors, bytesRead, bytesWritten: flood.written * frameBytes },
     };
   } finally {
     flooder.kill();
     await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const figures = await measure(Number(process.env.BENCH_SAMPLES) || 1000);
+  const figures = await measure(Number(process.env.BENCH_SAMPLES) || 1000, {}, Number(process.env.BENCH_ROUNDS) || 3);
   console.log(JSON.stringify({ bench: 'flood', node: process.version, ...figures }, null, 2));
 }

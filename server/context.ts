@@ -43,6 +43,12 @@ export interface Client extends Peer {
   /** Closes it with 1008 "token expired" at `until` (ms since the epoch), replacing the deadline set before. */
   expireAt(until: number): void;
   close(code: number, reason: string): void;
+  /**
+   * Reserves the place of an answer given later (after a store write): what is sent to it meanwhile
+   * waits behind it, so that answers leave in the order of the frames that caused them. Call the
+   * function returned with the answer's frame, or with nothing when there is none.
+   */
+  reserve(): (frame?: string) => void;
   /** The resume id of its hello answer: a new connection presenting it within the grace takes over (see resume.ts). */
   resume?: string;
 }

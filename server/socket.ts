@@ -28,6 +28,8 @@ const TEXT = { binary: false } as const;
 export const MAX_VALUES = 2048;
 /** A frame whose handling was put off: its text, or null for a binary frame (refused in its turn). */
 type Frame = string | null;
+/** An answer held back behind one not ready yet: its frame (undefined: none) once ready. */
+type Held = { frame: string | undefined; ready: boolean };
 
 // Frames are gathered while one socket read is handled (ws parses every frame of the chunk and
 // emits 'message' for each, synchronously, inside its 'data' listener), and leave when that read
@@ -92,6 +94,8 @@ export class Connection implements Client {
   closeCode = 0;
   /** Frames waiting for the end of the socket read being handled (see readEnd, frames.ts). */
   #out: string[] | null = null;
+  /** What is sent behind an answer reserved and not given yet, in order (see reserve); null when none is. */
+  #held: Held[] | null = null;
   /** The socket under ws, when frames may be written to it directly (fixed once the handshake is done). */
   readonly #raw: ReturnType<typeof rawSocket>;
   rooms?: readonly string[];
@@ -125,6 +129,7 @@ export class Connection implements Client {
       this.closeCode = code;
       clearTimeout(this.#expiry);
       this.#queue = null;
+      this.#held = null;
       clearTimeout(this.#helloTimer);
       clearTimeout(this.#retry);
       if (this.#shared) ctx.buckets.leave(this.uid);
@@ -135,6 +140,41 @@ export class Connection implements Client {
   get address() { return this.uid || this.cid; }
 
   send(frame: string) {
+    if (this.#held) return void this.#held.push({ frame, ready: true });
+    this.#write(frame);
+  }
+
+  /**
+   * A place, in this connection's answers, for one that is not ready yet (a handler that did not
+   * wait still answers in frame order): what is sent after it waits behind it until it is given,
+   * as a frame or as nothing (only the first call counts).
+   */
+  reserve(): (frame?: string) => void {
+    const slot: Held = { frame: undefined, ready: false };
+    (this.#held ??= []).push(slot);
+    return (frame) => {
+      if (slot.ready) return;
+      slot.ready = true;
+      slot.frame = frame;
+      this.#release();
+    };
+  }
+
+  /** Sends the held answers up to the first one not ready, in one write. */
+  #release() {
+    const held = this.#held;
+    if (!held || !held[0].ready) return;
+    const run = () => {
+      let n = 0;
+      for (; n < held.length && held[n].ready; n++) if (held[n].frame !== undefined) this.#write(held[n].frame!);
+      held.splice(0, n);
+      if (held.length === 0 && this.#held === held) this.#held = null;
+    };
+    if (reading) run();
+    else asOneRead(run);
+  }
+
+  #write(frame: string) {
     const ws = this.ws;
     if (ws.readyState !== 1) return;
     if (ws.bufferedAmount > this.ctx.config.maxBufferedBytes) {

@@ -9,7 +9,7 @@ import { ackEvent, envelope } from '../../src/protocol/build.ts';
 import { ERROR_CODE } from '../../src/protocol/codes.ts';
 import { ACK_TYPE, ACTION, EVENT, type EventBody, type JsongleMessage, type TextBody } from '../../src/protocol/messages.ts';
 import { fromFor, resolve } from '../address.ts';
-import { deliver, refuse, type Client, type Context } from '../context.ts';
+import { deliver, fanOut, refuse, type Client, type Context } from '../context.ts';
 import type { Peer } from '../registry.ts';
 import { directConversation, roomConversation, type NewEntry, type StoredState } from '../store/store.ts';
 import { stamp } from './relay.ts';
@@ -23,17 +23,21 @@ const sentOf = (m: JsongleMessage) => {
   return Number.isNaN(t) ? Date.now() : t;
 };
 
-/** session-error about message `mid` (`description.mid`), so that the sender's outbox fails that message. */
-export function messageError(ctx: Context, client: Client, mid: string, code: number, details: string) {
+/** session-error about message `mid` (`description.mid`), so that the sender's outbox fails that message: its frame, counted. */
+function errorAbout(ctx: Context, client: Client, mid: string, code: number, details: string): string {
   ctx.stats.error(code);
   ctx.log.log('debug', () => `error ${code} about ${mid} to ${client.address}: ${details}`);
-  client.send(JSON.stringify(envelope(ctx.sn, client.address, { action: ACTION.ERROR, description: { errorCode: code, errorDetails: details, mid } })));
+  return JSON.stringify(envelope(ctx.sn, client.address, { action: ACTION.ERROR, description: { errorCode: code, errorDetails: details, mid } }));
+}
+
+export function messageError(ctx: Context, client: Client, mid: string, code: number, details: string) {
+  client.send(errorAbout(ctx, client, mid, code, details));
 }
 
 /** session-error 503001 about message `mid`: the store could not keep it. */
-export function storeFailed(ctx: Context, client: Client, mid: string, e: unknown) {
+function storeFailed(ctx: Context, client: Client, mid: string, e: unknown): string {
   ctx.log.log('error', () => `store failed for ${mid} of ${client.uid}: ${(e as Error)?.message ?? e}`);
-  messageError(ctx, client, mid, ERROR_CODE.STORE_UNAVAILABLE, 'The message could not be stored: try again later');
+  return errorAbout(ctx, client, mid, ERROR_CODE.STORE_UNAVAILABLE, 'The message could not be stored: try again later');
 }
 
 const sendFrame = (ctx: Context, peer: Peer, frame: string, action: string) => {
@@ -60,17 +64,22 @@ export function storeAndForward(ctx: Context, client: Client, m: JsongleMessage)
   };
   const muc = (m.jsongle as TextBody).namespace === 'muc';
   const action = m.jsongle.action;
+  // The ack comes after the write: its place among this connection's answers is kept meanwhile.
+  const answer = client.reserve();
   ctx.store.append(entry).then(({ entry: stored, duplicate }) => {
     // A resend of a message already delivered and acknowledged goes nowhere again.
     if (!(duplicate && stored.delivered && direct)) {
       if (direct) for (const p of ctx.registry.connections(recipient)) sendFrame(ctx, p, stored.frame, action);
       else {
         const again = resolve(ctx, client, m.to);
-        if (!('error' in again)) for (const p of again.peers) { m.to = p.uid; deliver(ctx, p, m); }
+        if (!('error' in again)) fanOut(ctx, m, m.from, again.peers);
       }
     }
-    if (!client.closed) client.send(JSON.stringify(ackEvent(ctx.sn, client.address, muc, m.id, ACK_TYPE.SERVER_RECEIVED)));
-  }, (e) => { if (!client.closed) storeFailed(ctx, client, m.id, e); });
+    answer(JSON.stringify(ackEvent(ctx.sn, client.address, muc, m.id, ACK_TYPE.SERVER_RECEIVED)));
+  }, (e) => answer(storeFailed(ctx, client, m.id, e))).catch((e) => {
+    answer(); // a delivery that threw must not hold this connection's answers forever
+    ctx.log.log('error', () => `message ${m.id} of ${client.uid} not delivered: ${(e as Error)?.stack ?? e}`);
+  });
 }
 
 const RECEIPT: Record<string, StoredState> = { [ACK_TYPE.RECEIVED]: 'received', [ACK_TYPE.READ]: 'read' };

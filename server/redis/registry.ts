@@ -62,6 +62,8 @@ export class RemotePeer implements Client {
   constructor(readonly cid: string, public uid: string, public dn: string, readonly node: string, private readonly out: (node: string, line: string) => void) {}
   get address() { return this.uid; }
   send(frame: string) { this.out(this.node, `${this.cid} ${frame}`); }
+  // Its answers are its own node's: nothing here answers it later.
+  reserve() { return (frame?: string) => { if (frame !== undefined) this.send(frame); }; }
   // Its token and its socket are its own node's business: handlers only close and expire local connections.
   expireAt() {}
   close() {}

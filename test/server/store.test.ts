@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ERROR_CODE } from '../../src/protocol/codes.ts';
 import { DB_FILE, SqliteStore } from '../../server/store/sqlite.ts';
 import { directConversation, roomConversation } from '../../server/store/store.ts';
-import { cleanup, connectClient, isError, Raw, startServer, tempDir, text, until, waitEvent, waitFor } from './helpers.ts';
+import { cleanup, connectClient, isError, type Msg, Raw, startServer, tempDir, text, until, waitEvent, waitFor } from './helpers.ts';
 
 afterEach(cleanup);
 
@@ -92,6 +92,59 @@ describe('store-and-forward', () => {
     // Delivered once: the next connection of bob does not get it again.
     const again = await Raw.registered(server, 'bob');
     assert.deepEqual((await again.quiet(200)).filter((m) => m.jsongle.event === 'missed-call'), []);
+  });
+});
+
+describe('answers in frame order', () => {
+  /**
+   * Sends, in one burst, frames stored before they are answered (1:1 and room texts) between frames
+   * refused at once (a text to oneself, an unknown query), and returns the `mid`s of the answers in
+   * the order they arrived, with the `mid`s sent.
+   */
+  async function burst(a: Raw, round: string, cycles = 30) {
+    const sent: string[] = [];
+    const frames: unknown[] = [];
+    for (let i = 0; i < cycles; i++) {
+      const stored = text('a', 'b', `${round} ${i}`);
+      const self = text('a', 'a', `${round} to myself ${i}`);
+      const room = text('a', 'r', `${round} to the room ${i}`, 'muc');
+      const teleport = { id: `${round}-iq-${i}`, from: 'a', to: 'jsongle', jsongle: { action: 'iq-get', query: 'session-teleport', transaction: `${round}-t-${i}`, description: {} } };
+      frames.push(stored, self, room, teleport);
+      sent.push(stored.id, self.id, room.id, teleport.id);
+    }
+    for (const f of frames) a.send(f);
+    const answers: Msg[] = [];
+    while (answers.length < sent.length) answers.push(await a.next((m) => typeof m.jsongle.description?.mid === 'string', 3000, `answer ${answers.length} of ${sent.length}`));
+    return { sent, answers };
+  }
+
+  test('stored texts between frames refused at once: every answer names its frame, in the order sent (also when the store fails)', async () => {
+    const dataDir = tempDir();
+    const server = await startServer({ dataDir, rateBurst: 1000 });
+    const a = await Raw.registered(server, 'a');
+    const b = await Raw.registered(server, 'b');
+    await b.request('muc-join', { rid: 'r' });
+    await a.request('muc-join', { rid: 'r' });
+
+    const ok = await burst(a, 'ok');
+    assert.deepEqual(ok.answers.map((m) => m.jsongle.description.mid), ok.sent);
+    assert.equal(ok.answers.filter((m) => m.jsongle.description.type === 'server-received').length, 60, 'both stored texts of each cycle acknowledged');
+    // Each member of the room got its own copy, addressed to it, from the room.
+    const inRoom = await b.next((m) => m.jsongle.description?.content === 'ok to the room 0');
+    assert.equal(inRoom.to, 'b');
+    assert.equal(inRoom.from, 'r/a');
+
+    // A store that cannot write (another connection holds its write lock) answers late with 503001: in its place too.
+    const locker = new Database(join(dataDir, DB_FILE));
+    locker.exec('BEGIN IMMEDIATE');
+    try {
+      const failed = await burst(a, 'locked', 10);
+      assert.deepEqual(failed.answers.map((m) => m.jsongle.description.mid), failed.sent);
+      assert.equal(failed.answers.filter(isError(ERROR_CODE.STORE_UNAVAILABLE)).length, 20, 'both stored texts of each cycle refused by the store');
+    } finally {
+      locker.exec('ROLLBACK');
+      locker.close();
+    }
   });
 });
 
