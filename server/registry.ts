@@ -55,8 +55,11 @@ export interface Limits { maxMembers: number; maxRoomsPerUser: number }
 type MaybePromise<T> = T | Promise<T>;
 
 export interface Registry {
-  /** Registers a connection whose hello handshake succeeded. */
-  add(peer: Peer): MaybePromise<void>;
+  /**
+   * Registers a connection whose hello handshake succeeded, unless its user already holds `max`
+   * connections (several nodes: counted cluster-wide, atomically); false when refused.
+   */
+  add(peer: Peer, max?: number): MaybePromise<boolean>;
   /** Forgets a closed connection; returns the rooms it left (with their remaining members). */
   remove(peer: Peer): MaybePromise<Room[]>;
   /** Open connections of a user. */
@@ -104,10 +107,12 @@ export class MemoryRegistry implements Registry {
   readonly #calls = new Map<string, CallRecord>();
   readonly #callsOf = new Map<string, Set<string>>();
 
-  add(peer: Peer) {
+  add(peer: Peer, max = Infinity) {
     const list = this.#users.get(peer.uid);
+    if (list && list.length >= max) return false;
     if (list) list.push(peer);
     else this.#users.set(peer.uid, [peer]);
+    return true;
   }
 
   remove(peer: Peer): Room[] {

@@ -174,18 +174,14 @@ export class RedisRegistry implements Registry {
 
   // ---- Registry ----
 
-  async add(peer: Peer) {
+  async add(peer: Peer, max = Infinity) {
+    // Counted in Redis first: the mirror may not know yet of a connection another node just added.
+    const added = await this.#cmd.jsongleAdd(this.node, peer.cid, peer.uid, peer.dn, Number.isFinite(max) ? max : -1);
+    if (added !== 1) return false;
     this.#local.set(peer.cid, peer);
     this.#localRooms.set(peer.cid, new Map());
     this.#mirror.add(peer);
-    try {
-      await this.#cmd.jsongleAdd(this.node, peer.cid, peer.uid, peer.dn);
-    } catch (e) {
-      this.#local.delete(peer.cid);
-      this.#localRooms.delete(peer.cid);
-      this.#mirror.remove(peer);
-      throw e;
-    }
+    return true;
   }
 
   remove(peer: Peer): Room[] {

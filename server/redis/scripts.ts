@@ -42,14 +42,15 @@ end
 `;
 
 export const SCRIPTS = {
-  /** ARGV node cid uid dn → the user's connections in the cluster. */
+  /** ARGV node cid uid dn max → 1, or 0 when the user holds `max` connections in the cluster already (max -1: no limit). */
   jsongleAdd: `${LEAVE}
-local node, cid, uid, dn = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local node, cid, uid, dn, max = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+if max >= 0 and redis.call('HLEN', P .. 'user:' .. uid) >= max then return 0 end
 redis.call('SADD', P .. 'nodes', node)
 redis.call('HSET', P .. 'conns:' .. node, cid, cjson.encode({uid, dn}))
 redis.call('HSET', P .. 'user:' .. uid, cid, node)
 redis.call('PUBLISH', P .. 'events', cjson.encode({t = 'add', node = node, cid = cid, uid = uid, dn = dn}))
-return redis.call('HLEN', P .. 'user:' .. uid)`,
+return 1`,
 
   /** ARGV node cid uid. */
   jsongleRemove: `${LEAVE}
