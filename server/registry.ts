@@ -55,8 +55,11 @@ export interface Limits { maxMembers: number; maxRoomsPerUser: number }
 type MaybePromise<T> = T | Promise<T>;
 
 export interface Registry {
-  /** Registers a connection whose hello handshake succeeded. */
-  add(peer: Peer): MaybePromise<void>;
+  /**
+   * Registers a connection whose hello handshake succeeded, unless its user already holds `max`
+   * connections (several nodes: counted cluster-wide, atomically); false when refused.
+   */
+  add(peer: Peer, max?: number): MaybePromise<boolean>;
   /** Forgets a closed connection; returns the rooms it left (with their remaining members). */
   remove(peer: Peer): MaybePromise<Room[]>;
   /** Open connections of a user. */
@@ -72,8 +75,20 @@ export interface Registry {
   callsOf(peer: Peer): string[];
   /** Drops `peer` from the targets of call `sid` (it hung up or went away). */
   untarget(sid: string, peer: Peer): void;
+  /** A resumed connection `next` takes the place of connection `old` (a cid) in calls `sids`; returns the calls it moved. */
+  moveCalls(old: string, next: Peer, sids: Iterable<string>): CallRecord[];
   users(): number;
   rooms(): number;
+  /** Several nodes: shares a closed connection parked under resume id `id` for `ms`, so that it may resume on any node. */
+  park?(id: string, peer: Peer, rooms: readonly Room[], ms: number): void;
+  /**
+   * Several nodes: `next` takes over the connection of its user parked under `id` on any node (`known`:
+   * the one this node holds parked, if any); the calls it was in move to `next` on the nodes that
+   * decide them. Returns the rooms it was in, or undefined when there was nothing to resume.
+   */
+  claim?(id: string, next: Peer, known?: Peer): Promise<{ rooms: { rid: string; kind: RoomKind }[] } | undefined>;
+  /** Several nodes: the grace of `peer`, parked under `id`, is over; false when another connection claimed it meanwhile. */
+  expire?(id: string, peer: Peer): Promise<boolean>;
   /**
    * Several nodes: hands call message `m` over to the node that decides its call, when that is
    * another node (true: handed over). One node decides each call, so the first answer wins.
@@ -92,10 +107,12 @@ export class MemoryRegistry implements Registry {
   readonly #calls = new Map<string, CallRecord>();
   readonly #callsOf = new Map<string, Set<string>>();
 
-  add(peer: Peer) {
+  add(peer: Peer, max = Infinity) {
     const list = this.#users.get(peer.uid);
+    if (list && list.length >= max) return false;
     if (list) list.push(peer);
     else this.#users.set(peer.uid, [peer]);
+    return true;
   }
 
   remove(peer: Peer): Room[] {
@@ -171,6 +188,22 @@ export class MemoryRegistry implements Registry {
   untarget(sid: string, peer: Peer) {
     this.#calls.get(sid)?.targets.delete(peer);
     this.#callsOf.get(peer.cid)?.delete(sid);
+  }
+
+  moveCalls(old: string, next: Peer, sids: Iterable<string>) {
+    const moved: CallRecord[] = [];
+    for (const sid of sids) {
+      const r = this.#calls.get(sid);
+      if (!r) continue;
+      const target = [...r.targets].find((t) => t.cid === old);
+      if (r.caller.cid !== old && r.answered?.cid !== old && !target) continue;
+      if (r.caller.cid === old) r.caller = next;
+      if (r.answered?.cid === old) r.answered = next;
+      if (target) { r.targets.delete(target); r.targets.add(next); }
+      this.openCall(r); // indexes the call under the new connection
+      moved.push(r);
+    }
+    return moved;
   }
 
   users() { return this.#users.size; }

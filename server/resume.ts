@@ -4,8 +4,10 @@
 // the grace is over, its call peers get `session-terminate` `gone` and its rooms hear `left`.
 // The closed connection itself is already out of the registry: what is sent to its user meanwhile
 // is stored for the user (store-and-forward), not handed to a dead socket.
+// With several nodes the registry shares the parked connection (park, claim, expire), so that the
+// client may come back on any node: Redis decides between a resume and the end of the grace.
 import type { Client, Context } from './context.ts';
-import type { Room } from './registry.ts';
+import type { Peer, Room, RoomKind } from './registry.ts';
 
 /** What a closed connection leaves waiting: its calls, its rooms, and how to leave them for good. */
 export interface Left { sids: readonly string[]; rooms: readonly Room[]; leave: () => void }
@@ -26,10 +28,11 @@ export function park(ctx: Context, client: Client, left: Left) {
   const map = parked(ctx);
   const timer = setTimeout(() => {
     if (map.get(id)?.client === client) map.delete(id);
-    left.leave();
+    void leaveUnlessClaimed(ctx, id, client, left);
   }, ctx.config.callGrace);
   timer.unref();
   map.set(id, { ...left, client, timer });
+  ctx.registry.park?.(id, client, left.rooms, ctx.config.callGrace);
   ctx.log.log('debug', () => `${client.address} closed: its calls and rooms wait ${ctx.config.callGrace} ms for it`);
 }
 
@@ -42,39 +45,57 @@ export async function resumeSession(ctx: Context, client: Client, resume: unknow
   const map = parked(ctx);
   const id = typeof resume === 'string' && resume.length <= 256 ? resume : '';
   const found = id ? map.get(id) : undefined;
-  if (found && found.client.uid === client.uid) {
+  const here = found && found.client.uid === client.uid ? found : undefined;
+  if (here) {
     map.delete(id);
-    clearTimeout(found.timer);
-    await takeOver(ctx, found, client);
+    clearTimeout(here.timer);
+  }
+  const shared = id && ctx.registry.claim ? await ctx.registry.claim(id, client, here?.client).catch((e) => {
+    ctx.log.log('warning', () => `resuming ${client.address} in the shared registry failed: ${(e as Error)?.message ?? e}`);
+    return undefined;
+  }) : undefined;
+  const rooms = here?.rooms ?? shared?.rooms;
+  if (rooms) {
+    await takeOver(ctx, client, rooms, here);
   } else {
     for (const [key, p] of map) {
       if (p.client.uid !== client.uid) continue;
       map.delete(key);
       clearTimeout(p.timer);
-      p.leave();
+      void leaveUnlessClaimed(ctx, key, p.client, p);
     }
   }
   client.resume = id;
 }
 
-/** `next` takes the place of the parked connection in its rooms (without joined/left) and its calls. */
-async function takeOver(ctx: Context, p: Parked, next: Client) {
+/** The grace of `peer` is over: it leaves for good, unless (several nodes) a connection on another node claimed it. */
+async function leaveUnlessClaimed(ctx: Context, id: string, peer: Peer, left: Left) {
+  const over = ctx.registry.expire ? await ctx.registry.expire(id, peer).catch(() => true) : true;
+  if (over) left.leave();
+}
+
+/**
+ * `next` takes the place of the parked connection in its rooms (without joined/left) and, when it
+ * was parked here, in the calls it was in (a shared registry moves the calls of the other nodes' parked connections).
+ */
+async function takeOver(ctx: Context, next: Client, rooms: readonly { rid: string; kind: RoomKind }[], here?: Parked) {
   const { registry } = ctx;
-  const old = p.client;
   const limits = { maxMembers: ctx.config.maxMucMembers, maxRoomsPerUser: ctx.config.maxRoomsPerUser };
-  for (const room of p.rooms) {
+  for (const room of rooms) {
     const out = await registry.join(room.rid, room.kind, next, limits);
     if (!out.ok) ctx.log.log('info', () => `${next.uid} resumed but could not rejoin ${room.rid}: ${out.details}`);
   }
-  for (const sid of p.sids) {
-    const r = registry.call(sid);
-    if (!r) continue;
-    if (r.caller === old) r.caller = next;
-    if (r.answered === old) r.answered = next;
-    if (r.targets.delete(old)) r.targets.add(next);
-    registry.openCall(r); // indexes the call under the new connection
-  }
-  ctx.log.log('debug', () => `${next.address} resumed on ${next.cid}: ${p.sids.length} call(s) kept`);
+  const moved = here ? registry.moveCalls(here.client.cid, next, here.sids).length : 0;
+  ctx.log.log('debug', () => `${next.address} resumed on ${next.cid}: ${rooms.length} room(s), ${moved} call(s) of this node kept`);
+}
+
+/** Several nodes: the connection parked under `id` (connection `old`) resumed on another node. */
+export function resumedElsewhere(ctx: Context, id: string, old: string) {
+  const map = parked(ctx);
+  const p = map.get(id);
+  if (p?.client.cid !== old) return;
+  map.delete(id);
+  clearTimeout(p.timer);
 }
 
 /** The server is closing: nobody will come back. */

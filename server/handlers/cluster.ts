@@ -1,13 +1,15 @@
 // What a node does when connections of other nodes go (the Redis registry reports it): a connection
 // that closed is dropped from the calls this node decides, as a local one would be; when its node
 // died, its calls end for the parties here with reason `gone`, and its rooms' members here hear `left`.
+// A closed connection's calls wait for the grace (../resume.ts) on every node that decides one of them.
 import { callMessage } from '../../src/protocol/build.ts';
 import { ACTION, INFO, type JsongleMessage } from '../../src/protocol/messages.ts';
 import { fromFor } from '../address.ts';
 import { deliver, fromServer, isoNow, type Client, type Context } from '../context.ts';
 import type { ClusterEvents } from '../redis/registry.ts';
 import type { CallRecord, Peer } from '../registry.ts';
-import { dropCalls } from './calls.ts';
+import { resumedElsewhere } from '../resume.ts';
+import { dropCalls, leftCalls } from './calls.ts';
 import { announce } from './rooms.ts';
 
 export const GONE = 'gone';
@@ -49,5 +51,7 @@ export function clusterEvents(ctx: Context, route: (client: Client, m: JsongleMe
     left: (peer, rooms) => {
       for (const { room, locals } of rooms) announce(ctx, room, locals, peer, 'left');
     },
+    resumed: (id, old) => resumedElsewhere(ctx, id, old),
+    expired: (peer, sids) => leftCalls(ctx, peer as Client, sids),
   };
 }

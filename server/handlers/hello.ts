@@ -63,13 +63,16 @@ export async function onHelloAnswer(ctx: Context, client: Client, m: JsongleMess
   }
   const why = refusal(ctx, uid, dn);
   if (why) return refuseHello(ctx, client, m, ERROR_CODE.BAD_PARAMETERS, why);
-  const max = ctx.config.maxConnectionsPerUser;
-  if (ctx.registry.connections(uid as string).length >= max) {
-    return refuseHello(ctx, client, m, ERROR_CODE.TOO_MANY_CONNECTIONS, `${uid as string} already has ${max} connections, the most allowed`, [CLOSE.TRY_AGAIN, 'too many connections']);
-  }
   client.uid = uid as string;
   client.dn = (dn as string | undefined) ?? '';
-  await ctx.registry.add(client);
+  const max = ctx.config.maxConnectionsPerUser;
+  if (!(await ctx.registry.add(client, max))) {
+    client.uid = '';
+    client.dn = '';
+    return refuseHello(ctx, client, m, ERROR_CODE.TOO_MANY_CONNECTIONS, `${uid as string} already has ${max} connections, the most allowed`, [CLOSE.TRY_AGAIN, 'too many connections']);
+  }
+  // Closed while the registry answered: its close saw no registration to undo.
+  if (client.closed) return void (await ctx.registry.remove(client));
   await resumeSession(ctx, client, d.resume);
   client.registered = true;
   client.hello = ''; // answered: nothing to keep per connection

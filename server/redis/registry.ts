@@ -33,6 +33,10 @@ export interface ClusterEvents {
   orphaned(record: CallRecord, locals: Peer[]): void;
   /** Rooms a connection of a dead node was in, and the members of each on this node. */
   left(peer: Peer, rooms: { room: Room; locals: Peer[] }[]): void;
+  /** The connection `old`, parked here under resume id `id`, resumed on another node. */
+  resumed(id: string, old: string): void;
+  /** A closed connection did not resume within the grace (or its node died meanwhile): the calls `sids` this node decides, in which it was `peer`, end. */
+  expired(peer: Peer, sids: string[]): void;
 }
 
 export interface RedisRegistryOptions {
@@ -74,7 +78,9 @@ type Event =
   | { t: 'remove'; node: string; cid: string }
   | { t: 'join'; node: string; cid: string; rid: string; kind: RoomKind }
   | { t: 'leave'; node: string; cid: string; rid: string }
-  | { t: 'reap'; node: string }
+  | { t: 'reap'; node: string; parked?: string[] | Record<string, never> }
+  | { t: 'resumed'; node: string; id: string; old: string; cid: string }
+  | { t: 'expired'; node: string; cid: string }
   | { t: 'node'; node: string; conns: [string, string, string, [string, RoomKind][]][] }
   | { t: 'call'; node: string; sid: string; initiator: string; responder: string; caller: string; via: CallRecord['via']; targets: string[]; answered?: string }
   | { t: 'answered' | 'untarget'; node: string; sid: string; cid: string }
@@ -103,6 +109,8 @@ export class RedisRegistry implements Registry {
   /** Events received while the mirror loads: applied after the snapshot. */
   #buffered: Event[] | null = null;
   readonly #lease: Lease;
+  /** ms a claimed resume id stays marked as claimed: a generous bound on how late the parking node's timer may run. */
+  readonly #keepClaimed = 60_000;
   #events: ClusterEvents | undefined;
   #subscribed = false;
   /** Joins Redis has not answered yet: a snapshot waits for them (it would leave those rooms out). */
@@ -168,18 +176,14 @@ export class RedisRegistry implements Registry {
 
   // ---- Registry ----
 
-  async add(peer: Peer) {
+  async add(peer: Peer, max = Infinity) {
+    // Counted in Redis first: the mirror may not know yet of a connection another node just added.
+    const added = await this.#cmd.jsongleAdd(this.node, peer.cid, peer.uid, peer.dn, Number.isFinite(max) ? max : -1);
+    if (added !== 1) return false;
     this.#local.set(peer.cid, peer);
     this.#localRooms.set(peer.cid, new Map());
     this.#mirror.add(peer);
-    try {
-      await this.#cmd.jsongleAdd(this.node, peer.cid, peer.uid, peer.dn);
-    } catch (e) {
-      this.#local.delete(peer.cid);
-      this.#localRooms.delete(peer.cid);
-      this.#mirror.remove(peer);
-      throw e;
-    }
+    return true;
   }
 
   remove(peer: Peer): Room[] {
@@ -258,8 +262,46 @@ export class RedisRegistry implements Registry {
     if (this.#owner.get(sid) === this.node) this.#publish({ t: 'untarget', node: this.node, sid, cid: peer.cid });
   }
 
+  moveCalls(old: string, next: Peer, sids: Iterable<string>) {
+    const moved = this.#mirror.moveCalls(old, next, [...sids].filter((sid) => this.#owner.get(sid) === this.node));
+    for (const r of moved) this.openCall(r); // the other nodes' copies name the new connection
+    return moved;
+  }
+
   users() { return this.#mirror.users(); }
   rooms() { return this.#mirror.rooms(); }
+
+  park(id: string, peer: Peer, rooms: readonly Room[], ms: number) {
+    const joined = JSON.stringify(rooms.map(({ rid, kind }) => ({ rid, kind })));
+    this.#cmd.jsonglePark(this.node, id, peer.uid, peer.cid, joined, ms).catch((e) => this.#failed('park', e));
+  }
+
+  async claim(id: string, next: Peer, known?: Peer) {
+    const out = (await this.#cmd.jsongleResume(this.node, id, next.uid, next.cid, known?.cid ?? '', this.#keepClaimed)) as [string, string] | null;
+    if (!out) return undefined;
+    this.#resumed(out[0], next.cid);
+    return { rooms: JSON.parse(out[1]) as { rid: string; kind: RoomKind }[] };
+  }
+
+  async expire(id: string, peer: Peer) { return (await this.#cmd.jsongleExpire(this.node, id, peer.cid)) === 1; }
+
+  /** The calls this node decides move from connection `old` (closed, parked) to `cid` (its resumption). */
+  #resumed(old: string, cid: string) {
+    const next = this.#peer(cid);
+    if (next) this.moveCalls(old, next, this.#owner.keys());
+  }
+
+  /** Connection `cid` is gone for good: the calls this node decides in which it took part end. */
+  #expired(cid: string) {
+    const sids: string[] = [];
+    let peer: Peer | undefined;
+    for (const [sid, owner] of this.#owner) {
+      const r = owner === this.node ? this.#mirror.call(sid) : undefined;
+      const p = r && [r.caller, r.answered, ...r.targets].find((q) => q?.cid === cid);
+      if (p) { peer = p; sids.push(sid); }
+    }
+    if (peer) this.#tell('expired', () => this.#events?.expired(peer, sids));
+  }
 
   handOff(client: Peer, m: JsongleMessage): boolean {
     const owner = this.#owner.get((m.jsongle as CallBody).sid);
@@ -343,7 +385,14 @@ export class RedisRegistry implements Registry {
         if (p) { p.joined.delete(e.rid); this.#mirror.leave(e.rid, p); }
         return;
       }
-      case 'reap': return this.#reaped(e.node);
+      case 'reap':
+        this.#reaped(e.node);
+        for (const cid of Array.isArray(e.parked) ? e.parked : []) this.#expired(cid);
+        return;
+      case 'resumed':
+        this.#resumed(e.old, e.cid);
+        return this.#tell('resumed', () => this.#events?.resumed(e.id, e.old));
+      case 'expired': return this.#expired(e.cid);
       case 'node': return this.#replaceNode(e.node, e.conns);
       case 'call': {
         const caller = this.#peer(e.caller);

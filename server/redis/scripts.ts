@@ -11,6 +11,9 @@
 //   kinds                 hash rid → 'room' | 'muc'
 //   urooms:<uid>          hash rid → connections of the user in it (rooms per user)
 //   joins:<cid>           set of rids a connection is in
+//   resume:<id>           hash uid, cid, node, rooms (JSON): a closed connection parked for the grace
+//                         (TTL: the grace), or `state` resumed once a new connection claimed it
+//   parked:<node>         hash resume id → cid: the connections a node parked (voided when it dies)
 // The scripts build key names from their arguments: they need one Redis (or a primary with
 // replicas), not Redis Cluster, whose slots would split a user's keys from a room's.
 export const PREFIX = 'jsongle:';
@@ -39,14 +42,15 @@ end
 `;
 
 export const SCRIPTS = {
-  /** ARGV node cid uid dn → the user's connections in the cluster. */
+  /** ARGV node cid uid dn max → 1, or 0 when the user holds `max` connections in the cluster already (max -1: no limit). */
   jsongleAdd: `${LEAVE}
-local node, cid, uid, dn = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local node, cid, uid, dn, max = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+if max >= 0 and redis.call('HLEN', P .. 'user:' .. uid) >= max then return 0 end
 redis.call('SADD', P .. 'nodes', node)
 redis.call('HSET', P .. 'conns:' .. node, cid, cjson.encode({uid, dn}))
 redis.call('HSET', P .. 'user:' .. uid, cid, node)
 redis.call('PUBLISH', P .. 'events', cjson.encode({t = 'add', node = node, cid = cid, uid = uid, dn = dn}))
-return redis.call('HLEN', P .. 'user:' .. uid)`,
+return 1`,
 
   /** ARGV node cid uid. */
   jsongleRemove: `${LEAVE}
@@ -87,7 +91,10 @@ if not leave(cid, uid, rid) then return 0 end
 redis.call('PUBLISH', P .. 'events', cjson.encode({t = 'leave', node = node, cid = cid, rid = rid}))
 return 1`,
 
-  /** ARGV node → 1 when the node's lease had lapsed and its state was removed (and `reap` published). */
+  /**
+   * ARGV node → 1 when the node's lease had lapsed and its state was removed (and `reap` published).
+   * The connections it had parked can no longer resume: `parked` lists them, their calls end.
+   */
   jsongleReap: `${LEAVE}
 local node = ARGV[1]
 if redis.call('EXISTS', P .. 'lease:' .. node) == 1 then return 0 end
@@ -95,7 +102,63 @@ local conns = redis.call('HGETALL', P .. 'conns:' .. node)
 for i = 1, #conns, 2 do drop(node, conns[i], cjson.decode(conns[i + 1])[1]) end
 redis.call('DEL', P .. 'conns:' .. node)
 redis.call('SREM', P .. 'nodes', node)
-redis.call('PUBLISH', P .. 'events', cjson.encode({t = 'reap', node = node}))
+local parked = {}
+local ids = redis.call('HGETALL', P .. 'parked:' .. node)
+for i = 1, #ids, 2 do
+  local key = P .. 'resume:' .. ids[i]
+  if redis.call('HGET', key, 'cid') == ids[i + 1] and not redis.call('HGET', key, 'state') then redis.call('DEL', key) end
+  parked[#parked + 1] = ids[i + 1]
+end
+redis.call('DEL', P .. 'parked:' .. node)
+redis.call('PUBLISH', P .. 'events', cjson.encode({t = 'reap', node = node, parked = parked}))
+return 1`,
+
+  /** ARGV node id uid cid rooms ttl: parks connection `cid` under resume id `id` for `ttl` ms. */
+  jsonglePark: `
+local P = 'jsongle:'
+local node, id, uid, cid, rooms, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local key = P .. 'resume:' .. id
+redis.call('DEL', key)
+redis.call('HSET', key, 'uid', uid, 'cid', cid, 'node', node, 'rooms', rooms)
+redis.call('PEXPIRE', key, ttl)
+redis.call('HSET', P .. 'parked:' .. node, id, cid)
+return 1`,
+
+  /**
+   * ARGV node id uid cid known keep → {old cid, rooms JSON} | false. Connection `cid` of `uid` takes
+   * over the connection parked under `id` (or `known`, the one its own node holds parked, when Redis
+   * lost the key); `resumed` tells every node to move the calls it decides over to `cid`. The key
+   * stays `keep` ms as resumed, so that the parking node's grace, when it ends, knows.
+   */
+  jsongleResume: `
+local P = 'jsongle:'
+local node, id, uid, cid, known, keep = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local key = P .. 'resume:' .. id
+local old, rooms = known, '[]'
+local p = redis.call('HMGET', key, 'uid', 'cid', 'node', 'rooms', 'state')
+if p[1] == uid and not p[5] then
+  old, rooms = p[2], p[4]
+  redis.call('HSET', key, 'state', 'resumed')
+  redis.call('PEXPIRE', key, keep)
+  redis.call('HDEL', P .. 'parked:' .. p[3], id)
+end
+if old == '' then return false end
+redis.call('PUBLISH', P .. 'events', cjson.encode({t = 'resumed', node = node, id = id, old = old, cid = cid}))
+return {old, rooms}`,
+
+  /**
+   * ARGV node id cid → 1 when connection `cid`, parked under `id`, was not resumed: `expired` tells
+   * the nodes that decide its calls to end them. 0 when a new connection claimed it.
+   */
+  jsongleExpire: `
+local P = 'jsongle:'
+local node, id, cid = ARGV[1], ARGV[2], ARGV[3]
+local key = P .. 'resume:' .. id
+redis.call('HDEL', P .. 'parked:' .. node, id)
+local p = redis.call('HMGET', key, 'cid', 'state')
+if p[2] or (p[1] and p[1] ~= cid) then return 0 end
+redis.call('DEL', key)
+redis.call('PUBLISH', P .. 'events', cjson.encode({t = 'expired', node = node, cid = cid}))
 return 1`,
 
   /**
