@@ -78,6 +78,14 @@ describe('demo page with the signaling server', { timeout: 180_000 }, () => {
     const [statsA, statsB] = [await inbound(a.page), await inbound(b.page)];
     t.diagnostic(`dial → active on both sides: ${activeAt - dialAt} ms (answer → active: ${activeAt - answeredAt} ms); frames decoded alice/bob ${statsA.framesDecoded}/${statsB.framesDecoded}, audio packets ${statsA.audioPackets}/${statsB.audioPackets} (${flowingAt - activeAt} ms after active)`);
     assert.equal(await partText(a.page, '#call', 'name'), 'bob');
+    // The built bundle's icons keep their shapes (a minifier that dropped the self-closing slash
+    // nested the microphone's <path> inside its <rect>, which draws nothing).
+    const icons = await a.page.evaluate(() => [...(document.getElementById('call') as any).shadowRoot.querySelectorAll('svg.icon')]
+      .map((svg: SVGElement) => ({ shapes: svg.querySelectorAll(':scope > :is(path, rect, circle)').length, nested: svg.querySelectorAll(':is(path, rect, circle) *').length })));
+    assert.ok(icons.length >= 4, `the active call's buttons have icons (${icons.length})`);
+    assert.deepEqual(icons.filter((i) => i.shapes === 0 || i.nested > 0), [], 'every icon draws its shapes side by side');
+    const mic = await a.page.evaluate(() => (document.getElementById('call') as any).shadowRoot.querySelector('[part~="mute-audio"] svg').children.length);
+    assert.equal(mic, 2, "the microphone's body and its stand");
 
     // The page's microphone picker moves the call to another microphone, and audio still flows.
     const mics = await a.page.$$eval('#microphone option', (options) => options.map((o) => (o as HTMLOptionElement).value));
