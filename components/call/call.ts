@@ -22,6 +22,10 @@ import { formatDuration } from '../internal/format.ts';
 import { icons } from '../internal/icons.ts';
 import { askNotificationPermission, notifyIncoming } from './notification.ts';
 import { Ringtone } from './ringtone.ts';
+import { addEnglish } from '../translations/index.ts';
+import { call as texts } from '../translations/en/call.ts';
+
+addEnglish(texts);
 
 const STATES: readonly CallElementState[] = ['idle', 'new', 'trying', 'ringing', 'proceeded', 'offering', 'active', 'ended'];
 

@@ -17,7 +17,10 @@ import { chatStyles } from './chat.styles.ts';
 import { ReadReceipts } from './read-receipts.ts';
 import { formatDuration } from '../internal/format.ts';
 import { icons } from '../internal/icons.ts';
+import { addEnglish } from '../translations/index.ts';
+import { chat as texts } from '../translations/en/chat.ts';
 
+addEnglish(texts);
 
 const DEFAULT_REACTIONS = ['👍', '❤️', '😂', '😮', '😢'];
 /** While the user keeps typing, `composing` is sent again this often, so peers' indicators do not expire. */

@@ -12,6 +12,10 @@ import { hostStyles } from '../internal/styles.ts';
 import { connectionStyles } from './connection.styles.ts';
 import type { SocketIoConnect } from '../../src/transport/socket-io.ts';
 import { createTransport, missing, type TransportKind } from './transports.ts';
+import { addEnglish } from '../translations/index.ts';
+import { connection as texts } from '../translations/en/connection.ts';
+
+addEnglish(texts);
 
 const STATES: readonly ConnectionState[] = ['idle', 'connecting', 'open', 'reconnecting', 'closed', 'unauthorized'];
 const RETRY_MIN = 1000;

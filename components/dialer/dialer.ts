@@ -14,6 +14,10 @@ import { buttonStyles, hostStyles } from '../internal/styles.ts';
 import type { TranslationKey } from '../translations/index.ts';
 import { dialerStyles } from './dialer.styles.ts';
 import { formatDuration } from '../internal/format.ts';
+import { addEnglish } from '../translations/index.ts';
+import { dialer as texts } from '../translations/en/dialer.ts';
+
+addEnglish(texts);
 
 /** A recent call, as kept in localStorage (newest first). */
 export interface HistoryEntry {
