@@ -85,7 +85,8 @@ function fromRuntime(shared, name) {
       b.onResolve({ filter: /.*/ }, async (args) => {
         if (args.pluginData === fromRuntime || args.kind === 'entry-point') return undefined;
         const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: fromRuntime });
-        if (r.errors.length || !shared.has(r.path)) return r;
+        // Others resolve as usual (a path a plugin returns would not get tsconfig.json's settings).
+        if (r.errors.length || !shared.has(r.path)) return undefined;
         return { path: args.importer.endsWith('components/autoloader.ts') ? `./chunks/${name}` : `./${name}`, external: true };
       });
     },
