@@ -7,7 +7,14 @@
 // element of the page's framework may attach its root after our first look (when it is upgraded).
 // So open roots are observed as they are attached (attachShadow is wrapped: same arguments, same
 // result, the root is only observed) and those that exist already are found once at start.
-export { registerTranslation } from './translations/index.ts';
+import type { Translation } from './translations/index.ts';
+
+/**
+ * registerTranslation() of the main entry, applied once the shared chunk is there (it holds the
+ * tables; importing it here at once would fetch it on pages that use no element).
+ */
+export const registerTranslation = (lang: string, table: Partial<Translation>): Promise<void> =>
+  import('./translations/index.ts').then((m) => m.registerTranslation(lang, table));
 
 const chunks: Record<string, () => Promise<unknown>> = {
   'jsongle-connection': () => import('./connection/jsongle-connection.ts'),

@@ -4,7 +4,7 @@
 import { build } from 'esbuild';
 import { minifyHTMLLiterals } from 'minify-literals';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { minify as terser } from 'terser';
 
@@ -33,12 +33,65 @@ export const common = { bundle: true, format: 'esm', target: 'es2022', minify: t
 export const CDN = 'dist/jsongle-elements.min.js';
 export const cdnOptions = { ...common, entryPoints: ['components/index.ts'], outfile: CDN, platform: 'browser' };
 
-/** The autoloader and the chunks it imports (content-hashed names, shared chunks for lit and the core). */
+/**
+ * The autoloader and the chunks it imports (content-hashed names). What every element uses (lit, the
+ * core, the base element: components/runtime.ts) is one chunk, built first; the elements' chunks
+ * import those modules from it. esbuild alone would split that code by which elements use each
+ * statement, into many small files that a browser fetches and decompresses one by one.
+ */
 export const AUTOLOADER = 'dist/autoloader.js';
+export const RUNTIME = 'components/runtime.ts';
 export const autoloaderOptions = {
   ...common, entryPoints: { autoloader: 'components/autoloader.ts' }, outdir: 'dist', splitting: true, platform: 'browser',
   entryNames: '[name]', chunkNames: 'chunks/[name]-[hash]',
 };
+
+/**
+ * Builds the runtime chunk, then the autoloader and the elements' chunks; returns one metafile of
+ * both. The runtime exports exactly what the chunks import from it (a name it does not have fails
+ * the build), so the rest of it is minified like any module's inside.
+ */
+export async function buildAutoloader() {
+  const all = await build({ ...common, entryPoints: [RUNTIME], outdir: 'dist/chunks', platform: 'browser', write: false, metafile: true });
+  const shared = new Set(Object.keys(all.metafile.inputs).map((p) => resolve(p)));
+  const probe = await build({ ...autoloaderOptions, write: false, plugins: [...common.plugins, fromRuntime(shared, 'runtime.js')] });
+  const used = new Set();
+  for (const f of probe.outputFiles.filter((o) => o.path.endsWith('.js'))) {
+    for (const [, names] of f.text.matchAll(/import\s*\{([^}]*)\}\s*from\s*"\.\/(?:chunks\/)?runtime\.js"/g)) {
+      for (const n of names.split(',')) used.add(n.trim().split(/\s+as\s+/)[0]);
+    }
+    if (/import\s*\(\s*"\.\/(?:chunks\/)?runtime\.js"\s*\)/.test(f.text)) used.add('registerTranslation'); // the autoloader's
+  }
+  used.delete('');
+  const runtime = await buildForCdn({
+    ...common, stdin: { contents: `export { ${[...used].sort().join(', ')} } from './${RUNTIME}';`, resolveDir: process.cwd(), sourcefile: 'runtime.ts', loader: 'ts' },
+    outdir: 'dist/chunks', entryNames: 'runtime-[hash]', platform: 'browser',
+  });
+  const file = Object.keys(runtime.outputs).find((f) => f.endsWith('.js'));
+  const name = file.split('/').at(-1);
+  const meta = await buildForCdn({ ...autoloaderOptions, plugins: [...common.plugins, fromRuntime(shared, name)] });
+  // The chunks import the runtime as an external module: in the metafile, it is one of their imports.
+  for (const o of Object.values(meta.outputs)) {
+    for (const i of o.imports ?? []) if (i.external && i.path.endsWith(name)) Object.assign(i, { path: file, external: false });
+  }
+  return { ...meta, inputs: { ...runtime.inputs, ...meta.inputs }, outputs: { ...runtime.outputs, ...meta.outputs } };
+}
+
+/** Resolves the runtime's modules to its file: `./name` from a chunk, `./chunks/name` from the autoloader. */
+function fromRuntime(shared, name) {
+  return {
+    name: 'from-runtime',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.pluginData === fromRuntime || args.kind === 'entry-point') return undefined;
+        const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: fromRuntime });
+        // Others resolve as usual (a path a plugin returns would not get tsconfig.json's settings).
+        if (r.errors.length || !shared.has(r.path)) return undefined;
+        return { path: args.importer.endsWith('components/autoloader.ts') ? `./chunks/${name}` : `./${name}`, external: true };
+      });
+    },
+  };
+}
 
 /** gzip -9 budgets (issue 18), in bytes. */
 export const BUDGETS = {

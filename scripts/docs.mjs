@@ -24,8 +24,8 @@ const sections = [];
 for (const mod of manifest.modules) {
   for (const d of mod.declarations ?? []) {
     if (!d.customElement || !d.tagName) continue;
-    const publicFields = (d.members ?? []).filter((m) => m.kind === 'field' && !m.privacy && !m.static && m.description);
-    const methods = (d.members ?? []).filter((m) => m.kind === 'method' && !m.privacy && !m.static && !m.inheritedFrom);
+    const publicFields = (d.members ?? []).filter((m) => m.kind === 'field' && (!m.privacy || m.privacy === 'public') && !m.static && m.description);
+    const methods = (d.members ?? []).filter((m) => m.kind === 'method' && (!m.privacy || m.privacy === 'public') && !m.static && !m.inheritedFrom);
     sections.push(
       `### \`<${d.tagName}>\``, '', cell(d.summary), '',
       ...table(['attribute', 'property', 'description'], (d.attributes ?? []).map((a) => [`\`${a.name}\``, a.fieldName ? `\`${a.fieldName}\`` : '', a.description])),

@@ -1,5 +1,4 @@
-import { html, nothing, type PropertyValues } from 'lit';
-import { property } from 'lit/decorators.js';
+import { html, type PropertyDeclarations, nothing, type PropertyValues } from 'lit';
 import type { Call, CallReason, MutedState } from '../../src/call/call.ts';
 import type { Ticket } from '../../src/call/ticket.ts';
 import type { JSONgle } from '../../src/client.ts';
@@ -22,6 +21,10 @@ import { formatDuration } from '../internal/format.ts';
 import { icons } from '../internal/icons.ts';
 import { askNotificationPermission, notifyIncoming } from './notification.ts';
 import { Ringtone } from './ringtone.ts';
+import { addEnglish } from '../translations/index.ts';
+import { call as texts } from '../translations/en/call.ts';
+
+addEnglish(texts);
 
 const STATES: readonly CallElementState[] = ['idle', 'new', 'trying', 'ringing', 'proceeded', 'offering', 'active', 'ended'];
 
@@ -160,20 +163,21 @@ let placing: JsongleCall | null = null;
  */
 export class JsongleCall extends JsongleElement {
   static override styles = [hostStyles, buttonStyles, callStyles];
+  static override properties: PropertyDeclarations = { to: { reflect: true }, media: { reflect: true }, autoAnswer: { attribute: 'auto-answer', type: Boolean, reflect: true }, ringTimeout: { attribute: 'ring-timeout', type: Number }, withoutControls: { attribute: 'without-controls', type: Boolean, reflect: true }, connection: { reflect: true }, iceServers: { attribute: 'ice-servers', type: Array }, constraints: { attribute: false }, rtcConfiguration: { attribute: false }, audioInput: { attribute: 'audio-input' }, videoInput: { attribute: 'video-input' }, ringtone: { reflect: true }, notify: { type: Boolean, reflect: true } };
 
-  @property({ reflect: true }) to = '';
-  @property({ reflect: true }) media: 'audio' | 'video' = 'audio';
-  @property({ attribute: 'auto-answer', type: Boolean, reflect: true }) autoAnswer = false;
-  @property({ attribute: 'ring-timeout', type: Number }) ringTimeout = 0;
-  @property({ attribute: 'without-controls', type: Boolean, reflect: true }) withoutControls = false;
-  @property({ reflect: true }) connection = '';
-  @property({ attribute: 'ice-servers', type: Array }) iceServers: RTCIceServer[] = [];
-  @property({ attribute: false }) constraints: MediaConstraintsOptions = {};
-  @property({ attribute: false }) rtcConfiguration: RTCConfiguration = {};
-  @property({ attribute: 'audio-input' }) audioInput = '';
-  @property({ attribute: 'video-input' }) videoInput = '';
-  @property({ reflect: true }) ringtone = '';
-  @property({ type: Boolean, reflect: true }) notify = false;
+  to = '';
+  media: 'audio' | 'video' = 'audio';
+  autoAnswer = false;
+  ringTimeout = 0;
+  withoutControls = false;
+  connection = '';
+  iceServers: RTCIceServer[] = [];
+  constraints: MediaConstraintsOptions = {};
+  rtcConfiguration: RTCConfiguration = {};
+  audioInput = '';
+  videoInput = '';
+  ringtone = '';
+  notify = false;
 
   readonly #clients = new ClientController(this, (client, previous) => this.#clientChanged(client, previous));
   #unsubscribe: (() => void) | null = null;

@@ -1,5 +1,4 @@
-import { html, nothing, type PropertyValues } from 'lit';
-import { property } from 'lit/decorators.js';
+import { html, type PropertyDeclarations, nothing, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Ticket } from '../../src/call/ticket.ts';
 import { callOutcome, peerOf, type ChatEntry, type ChatMessage, type SystemLine } from '../../src/chat/conversation.ts';
@@ -17,7 +16,10 @@ import { chatStyles } from './chat.styles.ts';
 import { ReadReceipts } from './read-receipts.ts';
 import { formatDuration } from '../internal/format.ts';
 import { icons } from '../internal/icons.ts';
+import { addEnglish } from '../translations/index.ts';
+import { chat as texts } from '../translations/en/chat.ts';
 
+addEnglish(texts);
 
 const DEFAULT_REACTIONS = ['👍', '❤️', '😂', '😮', '😢'];
 /** While the user keeps typing, `composing` is sent again this often, so peers' indicators do not expire. */
@@ -134,16 +136,17 @@ const END_SLACK = 24;
  */
 export class JsongleChat extends JsongleElement {
   static override styles = [hostStyles, buttonStyles, chatStyles];
+  static override properties: PropertyDeclarations = { with: { reflect: true }, room: { reflect: true }, multiUser: { attribute: 'multi-user', type: Boolean, reflect: true }, connection: { reflect: true }, placeholder: {}, readonly: { type: Boolean, reflect: true }, typingPause: { attribute: 'typing-pause', type: Number }, names: { attribute: false }, reactionChoices: { attribute: false } };
 
-  @property({ reflect: true }) with = '';
-  @property({ reflect: true }) room = '';
-  @property({ attribute: 'multi-user', type: Boolean, reflect: true }) multiUser = false;
-  @property({ reflect: true }) connection = '';
-  @property() placeholder = '';
-  @property({ type: Boolean, reflect: true }) readonly = false;
-  @property({ attribute: 'typing-pause', type: Number }) typingPause = 3000;
-  @property({ attribute: false }) names: Record<string, string> = {};
-  @property({ attribute: false }) reactionChoices: string[] = [...DEFAULT_REACTIONS];
+  with = '';
+  room = '';
+  multiUser = false;
+  connection = '';
+  placeholder = '';
+  readonly = false;
+  typingPause = 3000;
+  names: Record<string, string> = {};
+  reactionChoices: string[] = [...DEFAULT_REACTIONS];
 
   readonly #clients = new ClientController(this, (client) => this.#session.setClient(client));
   /** The conversation, its room, receipts and history: DOM-free (src/chat/session.ts). */

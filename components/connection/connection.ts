@@ -1,5 +1,4 @@
-import { html, type PropertyValues } from 'lit';
-import { property } from 'lit/decorators.js';
+import { html, type PropertyDeclarations, type PropertyValues } from 'lit';
 import { JSONgle } from '../../src/client.ts';
 import { JsongleError } from '../../src/errors.ts';
 import type { TokenProvider } from '../../src/token.ts';
@@ -12,6 +11,10 @@ import { hostStyles } from '../internal/styles.ts';
 import { connectionStyles } from './connection.styles.ts';
 import type { SocketIoConnect } from '../../src/transport/socket-io.ts';
 import { createTransport, missing, type TransportKind } from './transports.ts';
+import { addEnglish } from '../translations/index.ts';
+import { connection as texts } from '../translations/en/connection.ts';
+
+addEnglish(texts);
 
 const STATES: readonly ConnectionState[] = ['idle', 'connecting', 'open', 'reconnecting', 'closed', 'unauthorized'];
 const RETRY_MIN = 1000;
@@ -68,19 +71,20 @@ const RETRY_MAX = 30_000;
  */
 export class JsongleConnection extends JsongleElement {
   static override styles = [hostStyles, connectionStyles];
+  static override properties: PropertyDeclarations = { url: { reflect: true }, token: {}, user: { reflect: true }, displayName: { attribute: 'display-name' }, transport: { reflect: true }, channel: { reflect: true }, withoutStatus: { attribute: 'without-status', type: Boolean, reflect: true }, iceServers: { attribute: 'ice-servers', type: Array }, io: { attribute: false }, tokenProvider: { attribute: false } };
 
-  @property({ reflect: true }) url = '';
-  @property() token = '';
-  @property({ reflect: true }) user = '';
-  @property({ attribute: 'display-name' }) displayName = '';
-  @property({ reflect: true }) transport: TransportKind = 'websocket';
-  @property({ reflect: true }) channel = '';
-  @property({ attribute: 'without-status', type: Boolean, reflect: true }) withoutStatus = false;
-  @property({ attribute: 'ice-servers', type: Array }) iceServers: RTCIceServer[] = [];
+  url = '';
+  token = '';
+  user = '';
+  displayName = '';
+  transport: TransportKind = 'websocket';
+  channel = '';
+  withoutStatus = false;
+  iceServers: RTCIceServer[] = [];
   /** socket.io-client's `io`, for `transport="socket.io"` (default: `window.io`). */
-  @property({ attribute: false }) io: SocketIoConnect | null = null;
+  io: SocketIoConnect | null = null;
   /** Returns a fresh identity token (see the class comment). */
-  @property({ attribute: false }) tokenProvider: TokenProvider | null = null;
+  tokenProvider: TokenProvider | null = null;
 
   /** @internal Marks it as the provider of a client to the elements inside it (internal/context.ts). */
   get [providesClient]() { return true; }

@@ -1,5 +1,4 @@
-import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import { property } from 'lit/decorators.js';
+import { html, type PropertyDeclarations, LitElement, nothing, type PropertyValues } from 'lit';
 import type { Call } from '../../src/call/call.ts';
 import type { Ticket } from '../../src/call/ticket.ts';
 import { callOutcome, peerOf, type CallOutcome } from '../../src/chat/conversation.ts';
@@ -14,6 +13,10 @@ import { buttonStyles, hostStyles } from '../internal/styles.ts';
 import type { TranslationKey } from '../translations/index.ts';
 import { dialerStyles } from './dialer.styles.ts';
 import { formatDuration } from '../internal/format.ts';
+import { addEnglish } from '../translations/index.ts';
+import { dialer as texts } from '../translations/en/dialer.ts';
+
+addEnglish(texts);
 
 /** A recent call, as kept in localStorage (newest first). */
 export interface HistoryEntry {
@@ -133,23 +136,23 @@ export class JsongleDialer extends JsongleElement {
   static formAssociated = true;
   static override shadowRootOptions: ShadowRootInit = { ...LitElement.shadowRootOptions, delegatesFocus: true };
   static override styles = [hostStyles, buttonStyles, dialerStyles];
+  static override properties: PropertyDeclarations = { name: { reflect: true }, value: {}, required: { type: Boolean, reflect: true }, disabled: { type: Boolean, reflect: true }, call: { reflect: true }, connection: { reflect: true }, placeholder: {}, withKeypad: { attribute: 'with-keypad', type: Boolean, reflect: true }, withHistory: { attribute: 'with-history', type: Boolean, reflect: true } };
 
-  @property({ reflect: true }) name = '';
+  name = '';
   #value = '';
   /** The user id or room typed; the form value is the trimmed text, updated at once (as a native input's). */
-  @property()
   set value(value: string) {
     this.#value = value == null ? '' : String(value);
     this.#syncForm();
   }
   get value(): string { return this.#value; }
-  @property({ type: Boolean, reflect: true }) required = false;
-  @property({ type: Boolean, reflect: true }) disabled = false;
-  @property({ reflect: true }) call = '';
-  @property({ reflect: true }) connection = '';
-  @property() placeholder = '';
-  @property({ attribute: 'with-keypad', type: Boolean, reflect: true }) withKeypad = false;
-  @property({ attribute: 'with-history', type: Boolean, reflect: true }) withHistory = false;
+  required = false;
+  disabled = false;
+  call = '';
+  connection = '';
+  placeholder = '';
+  withKeypad = false;
+  withHistory = false;
 
   readonly #clients = new ClientController(this, (client) => this.#clientChanged(client));
   #unsubscribe: (() => void) | null = null;

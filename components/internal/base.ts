@@ -1,14 +1,14 @@
 // The base of every element: translations (`lang`), custom states, typed event dispatch.
-import { LitElement } from 'lit';
-import { property } from 'lit/decorators.js';
+import { LitElement, type PropertyDeclarations } from 'lit';
 import { onTranslationChange, translate, type TranslationKey } from '../translations/index.ts';
 
 export class JsongleElement extends LitElement {
+  static override properties: PropertyDeclarations = { language: { attribute: 'lang' } };
   /**
    * The language of the texts (`en`, `fr`…). Read from the `lang` attribute of the element, else of
    * its nearest ancestor, else of the document; English when there is no table for it.
    */
-  @property({ attribute: 'lang' }) language = '';
+  language = '';
 
   protected readonly internals: ElementInternals;
   /** Stops re-rendering on registerTranslation() (while disconnected). */
