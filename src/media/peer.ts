@@ -109,6 +109,13 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
   #resolveClosed!: (summary: MediaSummary) => void;
   #settleReady!: { resolve: (s: MediaStream) => void; reject: (e: unknown) => void };
   #opening = false;
+  /** The ICE servers are set (the page's, the server's TURN credentials, or none). */
+  readonly #servers: Promise<void>;
+  /** The caller's first offer, made while it rings: it leaves the moment the callee proceeds. */
+  #prepared: Promise<RTCSessionDescriptionInit | null> | null = null;
+  /** That offer once made, while nothing else is queued: sent at once, ahead of the page's work for `proceeded`. */
+  #preparedOffer: RTCSessionDescriptionInit | null = null;
+  #pending = 0;
   #ops: Promise<unknown> = Promise.resolve();
   #unsubscribe: () => void;
   // Perfect negotiation: the callee yields when both sides offer at once.
@@ -143,7 +150,17 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
     this.#unsubscribe = this.#listen();
     this.ready = new Promise((resolve, reject) => (this.#settleReady = { resolve, reject }));
     this.ready.catch(() => {}); // observed through the `error` event
-    if (call.outgoing) void this.open();
+    // Asked for while ringing (no device needed; after the propose or ringing this tick sends), so
+    // that neither proceed nor the offer waits for it.
+    this.#servers = Promise.resolve().then(() => this.#iceServers()).catch(() => {});
+    if (call.outgoing) {
+      void this.open();
+      // The offer and its ICE gathering need only the caller's devices, open before the propose;
+      // it is sent (session-initiate) only once the callee has proceeded, as the protocol orders.
+      this.#prepared = this.ready.then(() => this.#createOffer());
+      this.#prepared.then((offer) => { this.#preparedOffer = offer; }, () => {});
+      this.#prepared.catch(() => {}); // the failure is reported by #offer(), at proceed
+    }
     if (call.ended) queueMicrotask(() => this.#finish());
   }
 
@@ -284,7 +301,11 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
   open(): Promise<MediaStream> {
     if (!this.#opening) {
       this.#opening = true;
-      this.#open().then(this.#settleReady.resolve, this.#settleReady.reject);
+      this.#open().then((stream) => {
+        this.#settleReady.resolve(stream);
+        // After what awaits `ready` has run (the callee's proceed): the preview renders once that has gone.
+        queueMicrotask(() => !this.#finished && this.emit('localstream', stream));
+      }, this.#settleReady.reject);
     }
     return this.ready;
   }
@@ -294,8 +315,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
     let stream: MediaStream;
     let cameraOff: JsongleError | null = null;
     try {
-      // TURN credentials are fetched while the devices open: nothing gathers before the first offer or answer.
-      [stream] = await Promise.all([this.#options.stream ?? openDevices(kinds, this.#options.constraints, this.call.id), this.#iceServers()]);
+      stream = await (this.#options.stream ?? openDevices(kinds, this.#options.constraints, this.call.id));
     } catch (e) {
       let error = e instanceof JsongleError ? e : new JsongleError('media', String(e), { sid: this.call.id });
       // A video call without a camera goes on with audio only; without a microphone it cannot.
@@ -323,7 +343,6 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
       this.pc.addTrack(track, stream);
     }
     this.#local = stream;
-    this.emit('localstream', stream);
     if (cameraOff) {
       // Said to the peer as the original client would: the video is muted ("Alice's camera is off").
       this.emit('error', cameraOff);
@@ -334,7 +353,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
     return stream;
   }
 
-  /** The page's iceServers, else the server's TURN credentials, set before the first description. */
+  /** The page's iceServers, else the server's TURN credentials: nothing gathers before they are set. */
   async #iceServers() {
     const own = this.#options.iceServers ?? this.#options.rtcConfiguration?.iceServers;
     if ((own && own.length) || this.#options.turn === false) return;
@@ -364,7 +383,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
     const c = this.client;
     const mine = (call: Call) => call === this.call;
     const handlers = {
-      offerneeded: (call: Call) => mine(call) && this.#queue(() => this.#offer()),
+      offerneeded: (call: Call) => mine(call) && (this.#sendPrepared() || this.#queue(() => this.#offer())),
       offerreceived: (d: SessionDescriptionInit, call: Call) => mine(call) && this.#queue(() => this.#remoteDescription(d)),
       candidatereceived: (cand: CandidateInit, call: Call) => mine(call) && this.#remoteCandidate(cand),
       callended: (_local: boolean, call: Call) => mine(call) && this.#finish(),
@@ -383,21 +402,26 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
   /** Negotiation steps run one after the other; a failure of the first negotiation ends the call. */
   #queue(step: () => Promise<void>) {
     this.#negotiating = true;
+    this.#pending++;
     this.#ops = this.#ops.then(async () => {
       if (this.#finished) return;
       const fatal = !this.#connectedOnce;
       try {
         await step();
       } catch (e) {
-        if (this.#finished) return;
-        const error = e instanceof JsongleError ? e
-          : new JsongleError('media', `WebRTC negotiation failed: ${(e as Error)?.message ?? e}`, { sid: this.call.id, name: (e as Error)?.name });
-        this.emit('error', error);
-        if (!fatal) return; // a mid-call offer that failed: the call goes on with what it had
-        this.#error ||= 'negotiation-failed';
-        this.close();
+        this.#failed(e, fatal);
       }
-    });
+    }).finally(() => this.#pending--);
+  }
+
+  #failed(e: unknown, fatal: boolean) {
+    if (this.#finished) return;
+    const error = e instanceof JsongleError ? e
+      : new JsongleError('media', `WebRTC negotiation failed: ${(e as Error)?.message ?? e}`, { sid: this.call.id, name: (e as Error)?.name });
+    this.emit('error', error);
+    if (!fatal) return; // a mid-call offer that failed: the call goes on with what it had
+    this.#error ||= 'negotiation-failed';
+    this.close();
   }
 
   /** A mid-call offer (perfect negotiation), when both peers can and the first negotiation is done. */
@@ -419,18 +443,44 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
     if (!this.canRenegotiate) throw new JsongleError('invalid-state', `${what}: the peer cannot renegotiate (its propose/proceed lists no "renegotiate" feature)`, { sid: this.call.id });
   }
 
+  /** The prepared offer goes out now when nothing waits before it (true), else in its turn. */
+  #sendPrepared(): boolean {
+    const offer = this.#preparedOffer;
+    if (!offer || this.#pending || this.#finished || this.pc.signalingState !== 'have-local-offer') return false;
+    this.#preparedOffer = this.#prepared = null;
+    this.#negotiating = true;
+    try {
+      this.client.sendOffer({ type: 'offer', sdp: offer.sdp! });
+      this.#sent();
+    } catch (e) {
+      this.#failed(e, true);
+    }
+    return true;
+  }
+
   async #offer() {
     await this.open();
-    if (this.#finished) return;
-    const offer = await this.pc.createOffer();
-    await this.pc.setLocalDescription(offer);
-    if (this.#finished) return;
+    const prepared = this.#prepared ?? this.#createOffer();
+    this.#prepared = this.#preparedOffer = null;
+    const offer = await prepared;
+    if (this.#finished || !offer) return;
     this.client.sendOffer({ type: 'offer', sdp: offer.sdp! });
-    this.#sent();
+    this.#sent(); // with the candidates gathered meanwhile
+  }
+
+  /** The first offer, set as the local description (ICE gathers from here); not sent. */
+  async #createOffer(): Promise<RTCSessionDescriptionInit | null> {
+    await this.#servers;
+    if (this.#finished) return null;
+    const offer = await this.pc.createOffer();
+    if (this.#finished) return null;
+    await this.pc.setLocalDescription(offer);
+    return this.#finished ? null : offer;
   }
 
   async #remoteDescription(description: SessionDescriptionInit) {
     await this.open();
+    await this.#servers; // the answer gathers
     if (this.#finished) return;
     // Both sides offered at once: the caller keeps its offer, the callee takes the caller's
     // (setRemoteDescription rolls its own back, and negotiationneeded offers it again later).

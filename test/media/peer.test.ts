@@ -114,6 +114,87 @@ describe('media session', () => {
     }
   });
 
+  it('makes the caller\'s offer and gathers while it rings, and sends them the moment the callee proceeds', async () => {
+    const peer = scriptedPeer('alice'); // the test is bob
+    const a = sessionsOf(peer.client);
+    try {
+      const call = peer.client.call('bob', 'audio');
+      const session = await a.next();
+      const roles = { initiator: 'alice', responder: 'bob' };
+      peer.push(callMessage('bob', 'alice', call.id, 'session-info', { rang: new Date().toISOString() }, 'ringing', roles));
+      await until(() => call.state === 'ringing', 3000, 'ringing');
+      // Nobody has answered, yet the offer is set and its candidates are gathered...
+      await until(() => session.pc.signalingState === 'have-local-offer' && session.pc.iceGatheringState === 'complete', 5000, 'the offer made and gathered while ringing');
+      // ...and none of it went out: the protocol's order is propose, proceed, then the offer.
+      expect(peer.sent.filter((m) => /session-initiate|transport-info/.test(m.jsongle.action))).to.have.length(0);
+      expect(call.state).to.equal('ringing');
+      peer.push(callMessage('bob', 'alice', call.id, 'session-proceed', { proceeded: new Date().toISOString() }, '', roles));
+      const initiate = await peer.sentWhere(action('session-initiate'));
+      const ufrag = (sdp: string) => sdp.match(/a=ice-ufrag:(\S+)/)?.[1];
+      expect(ufrag(initiate.jsongle.description.offer.sdp), 'the offer made while ringing').to.equal(ufrag(session.pc.localDescription!.sdp));
+      await peer.sentWhere(action('transport-info'));
+      const after = peer.sent.slice(peer.sent.indexOf(initiate));
+      expect(peer.sent.filter((m) => m.jsongle.action === 'transport-info').every((m) => after.includes(m)), 'every candidate after the offer').to.equal(true);
+      peer.client.end();
+      await within(session.closed, 5000, 'session closed');
+    } finally {
+      a.detach();
+      peer.client.close();
+    }
+  });
+
+  it('asks for TURN credentials while the call rings, without opening devices or holding back the proceed', async () => {
+    const peer = scriptedPeer('bob');
+    const b = sessionsOf(peer.client);
+    try {
+      peer.push({ id: 'h', from: 'sn-1', to: 'prov-1', jsongle: { action: 'iq-get', query: 'session-hello', transaction: 'tx-h', description: { sn: 'sn-1' } } } as any);
+      await peer.sentWhere(action('iq-result'));
+      peer.push({ id: 'k', from: 'sn-1', to: 'prov-1', jsongle: { action: 'ack', status: 'success', transaction: 'tx-h' } } as any);
+      await until(() => peer.client.registered, 3000, 'registered');
+      const sid = crypto.randomUUID();
+      peer.push(callMessage('alice', 'bob', sid, 'session-propose', { initiated: new Date().toISOString(), media: 'audio' }));
+      const session = await b.next();
+      const ask = await peer.sentWhere((m) => m.jsongle.action === 'iq-get' && m.jsongle.query === 'turn-credentials');
+      expect(peer.client.currentCall!.state).to.equal('ringing');
+      expect(session.localStream, 'no device opened for it').to.equal(null);
+      const ringing = peer.sent.findIndex(action('session-info', 'ringing'));
+      expect(ringing, 'ringing goes first').to.be.within(0, peer.sent.indexOf(ask));
+      // Left unanswered: the devices open and the callee proceeds all the same (open() waited for it before).
+      await within(session.open(), 2000, 'devices open while the TURN request is unanswered');
+      peer.client.proceed();
+      await peer.sentWhere(action('session-proceed'));
+      const iceServers = [{ urls: 'turn:127.0.0.1:9?transport=udp', username: 'u', credential: 'c' }];
+      peer.push({ id: 'r', from: 'sn-1', to: 'bob', jsongle: { action: 'iq-result', query: 'turn-credentials', transaction: ask.jsongle.transaction, description: { iceServers } } } as any);
+      await until(() => session.pc.getConfiguration().iceServers?.some((s) => String(s.urls).startsWith('turn:127.0.0.1:9')), 3000, 'the credentials set');
+      peer.client.end();
+      await within(session.closed, 5000, 'session closed');
+    } finally {
+      b.detach();
+      peer.client.close();
+    }
+  });
+
+  it('says `localstream` after what awaits ready(): a callee that proceeds then has done so before its preview renders', async () => {
+    const peer = scriptedPeer('bob');
+    const b = sessionsOf(peer.client);
+    try {
+      peer.push(callMessage('alice', 'bob', crypto.randomUUID(), 'session-propose', { initiated: new Date().toISOString(), media: 'audio' }));
+      const session = await b.next();
+      let state = '';
+      session.on('localstream', () => { state ||= peer.client.currentCall!.state; });
+      // What Accept does (<jsongle-call>.answer()): await the devices, then proceed.
+      await session.open();
+      peer.client.proceed();
+      await until(() => state, 3000, 'localstream');
+      expect(state).to.equal('proceeded');
+      peer.client.end();
+      await within(session.closed, 5000, 'session closed');
+    } finally {
+      b.detach();
+      peer.client.close();
+    }
+  });
+
   it('keeps remote candidates that arrive before the offer and adds them once it is set', async () => {
     const peer = scriptedPeer('bob');
     const b = sessionsOf(peer.client);
