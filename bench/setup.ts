@@ -6,6 +6,7 @@
 // Rounds alternate baseline and ours; figures are medians. Bounded: every wait has a time limit.
 // Usage: npm run bench:setup       (20 rounds each)
 //        BENCH_SCALE=smoke npm run bench:setup   (1 round each: npm test's check that it still runs)
+//        BENCH_TIMELINE=1 npm run bench:setup    (also: when each step happens, ms after Accept, medians)
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { log, median, root } from './harness.ts';
 
 const smoke = process.env.BENCH_SCALE === 'smoke';
 const ROUNDS = smoke ? 1 : Number(process.env.BENCH_ROUNDS) || 20;
+const TIMELINE = !!process.env.BENCH_TIMELINE;
 const WAIT = 20_000;
 const CHROME = process.env.CHROME_PATH || '/usr/bin/chromium';
 const ARGS = [
@@ -51,11 +53,28 @@ async function open(query: string) {
 }
 
 const samples = { baseline: [] as number[], ringing: [] as number[], callToActive: [] as number[], acceptToActive: [] as number[], acceptToProceeded: [] as number[] };
+/** BENCH_TIMELINE: step → its times after Accept (ms), one per round. */
+const timeline: Record<string, number[]> = {};
+/** BENCH_TIMELINE: Accept → both active cut into what follows what (ms, one per round): from the last of `from` to the last of `to`. */
+const PHASES: [string, string[], string[]][] = [
+  ['callee opens its devices (getUserMedia)', ['bob: accept'], ['bob: getUserMedia done']],
+  ['devices open → proceed sent', ['bob: getUserMedia done'], ['bob: sent session-proceed']],
+  ['proceed through the server', ['bob: sent session-proceed'], ['alice: received session-proceed']],
+  ['caller: proceed → offer sent (session-initiate)', ['alice: received session-proceed'], ['alice: sent session-initiate']],
+  ['offer through the server', ['alice: sent session-initiate'], ['bob: received session-initiate']],
+  ['callee: offer → answer sent (session-accept)', ['bob: received session-initiate'], ['bob: sent session-accept']],
+  ['answer through the server', ['bob: sent session-accept'], ['alice: received session-accept']],
+  ['caller: answer → set', ['alice: received session-accept'], ['alice: remote answer set']],
+  ['ICE + DTLS → both connected', ['alice: remote answer set'], ['alice: connection connected', 'bob: connection connected']],
+  ['both connected → both active (session-info active both ways)', ['alice: connection connected', 'bob: connection connected'], ['alice: active', 'bob: active']],
+];
+const phases: Record<string, number[]> = {};
 const started = Date.now();
 try {
   const base = await open('baseline');
   await until(base, 'the baseline page ready', () => typeof (window as any).baseline === 'function');
-  const [alice, bob] = [await open('user=alice&peer=bob'), await open('user=bob&peer=alice')];
+  const steps = TIMELINE ? '&timeline' : '';
+  const [alice, bob] = [await open(`user=alice&peer=bob${steps}`), await open(`user=bob&peer=alice${steps}`)];
   for (const [page, who] of [[alice, 'alice'], [bob, 'bob']] as const) await until(page, `${who} registered`, () => (window as any).ready?.());
 
   const baseline = async () => {
@@ -71,6 +90,17 @@ try {
     samples.callToActive.push(active - a.call);
     samples.acceptToActive.push(active - b.accept);
     samples.acceptToProceeded.push(b.proceeded - b.accept);
+    if (TIMELINE) {
+      const at: Record<string, number> = {};
+      for (const [page, who] of [[alice, 'alice'], [bob, 'bob']] as const) {
+        const steps: Record<string, number> = await page.evaluate(() => ({ ...(window as any).steps, ...(window as any).marks }));
+        for (const [name, t] of Object.entries(steps)) (timeline[`${who}: ${name}`] ??= []).push((at[`${who}: ${name}`] = t) - b.accept);
+      }
+      for (const [phase, from, to] of PHASES) {
+        const span = Math.max(...to.map((k) => at[k])) - Math.max(...from.map((k) => at[k]));
+        if (Number.isFinite(span)) (phases[phase] ??= []).push(span);
+      }
+    }
     await alice.evaluate(() => (document.getElementById('call') as any).hangup());
     for (const [page, who] of [[alice, 'alice'], [bob, 'bob']] as const) await until(page, `${who}: call ended`, () => (window as any).marks.ended);
     // The element releases the camera once the call has ended; the next call opens it again.
@@ -106,6 +136,10 @@ const report = {
   ratio: { acceptToActive: Number((figures.acceptToActiveMs / baselineMs).toFixed(2)), callToActive: Number((figures.callToActiveMs / baselineMs).toFixed(2)) },
   target: { acceptToActiveMaxMs: Number((baselineMs + 20).toFixed(1)), met: figures.acceptToActiveMs <= baselineMs + 20 },
   samples,
+  ...(TIMELINE ? {
+    phases: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, ms(v)])),
+    timeline: Object.fromEntries(Object.entries(timeline).map(([k, v]) => [k, ms(v)]).sort((a, b) => (a[1] as number) - (b[1] as number))),
+  } : {}),
 };
 
 const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
@@ -117,4 +151,10 @@ console.log([
   row(['call() → ringing on the callee', '', figures.ringingMs, '']),
   row(['of Accept → active: Accept → proceeded (callee devices open)', '', figures.acceptToProceededMs, '']),
 ].join('\n'));
+if (TIMELINE) {
+  console.log(['', row(['Accept → both active, phase by phase (medians, ms)', 'ms']), row(['---', '---:']),
+    ...Object.entries(report.phases!).map(([k, v]) => row([k, v as number]))].join('\n'));
+  console.log(['', row(['step (median ms after Accept)', 'ms']), row(['---', '---:']),
+    ...Object.entries(report.timeline!).map(([k, v]) => row([k, v as number]))].join('\n'));
+}
 console.log(JSON.stringify(report, null, 2));

@@ -28,6 +28,7 @@ if (params.has('baseline')) {
     return ms;
   };
 } else {
+  if (params.has('timeline')) timeline();
   const connection = document.createElement('jsongle-connection');
   connection.setAttribute('url', `ws://${location.host}/ws`);
   connection.setAttribute('user', params.get('user'));
@@ -49,6 +50,48 @@ if (params.has('baseline')) {
     if (e.detail.state === 'ended') marks.ended = now();
   });
   window.place = () => { window.marks = {}; marks.call = now(); call.call(); };
-  window.reset = () => { window.marks = {}; };
+  window.reset = () => { window.marks = {}; if (window.steps) window.steps = {}; };
   window.ready = () => !!connection.client?.registered;
+}
+
+/**
+ * ?timeline (BENCH_TIMELINE=1): records when each set-up step happens in this page, in
+ * `window.steps` (name → first time), by wrapping WebSocket and RTCPeerConnection: the elements are
+ * measured as they are, with nothing of theirs changed.
+ */
+function timeline() {
+  const step = (name) => { window.steps[name] ??= now(); };
+  window.steps = {};
+  const what = (data) => {
+    try {
+      const j = JSON.parse(data).jsongle ?? {};
+      return j.action === 'session-info' || j.action?.startsWith('iq-') ? `${j.action} ${j.reason || j.query || ''}`.trim() : j.action;
+    } catch { return 'frame'; }
+  };
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) { step(`sent ${what(data)}`); return send.call(this, data); };
+  const Socket = WebSocket;
+  window.WebSocket = class extends Socket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => step(`received ${what(e.data)}`));
+    }
+  };
+  const Peer = RTCPeerConnection;
+  window.RTCPeerConnection = class extends Peer {
+    constructor(...args) {
+      super(...args);
+      step('pc created');
+      this.addEventListener('icecandidate', (e) => step(e.candidate ? `local candidate ${e.candidate.type ?? ''}${e.candidate.address?.endsWith('.local') ? ' mdns' : ''}` : 'gathering complete'));
+      this.addEventListener('iceconnectionstatechange', () => step(`ice ${this.iceConnectionState}`));
+      this.addEventListener('connectionstatechange', () => step(`connection ${this.connectionState}`));
+      this.addEventListener('track', () => step('remote track'));
+    }
+    async createOffer(...a) { step('createOffer called'); const r = await super.createOffer(...a); step('offer created'); return r; }
+    async setLocalDescription(...a) { step(`setLocalDescription ${a[0]?.type ?? 'implicit'} called`); const r = await super.setLocalDescription(...a); step(`local ${this.localDescription?.type} set`); return r; }
+    async setRemoteDescription(d) { step(`setRemoteDescription ${d?.type} called`); const r = await super.setRemoteDescription(d); step(`remote ${d?.type} set`); return r; }
+    async addIceCandidate(c) { step('addIceCandidate first'); return super.addIceCandidate(c); }
+  };
+  const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = async (c) => { step('getUserMedia called'); const s = await gum(c); step('getUserMedia done'); return s; };
 }
