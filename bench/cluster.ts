@@ -67,7 +67,7 @@ async function startCluster(nodes: number) {
       cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env, PORT: String(port), HOST: '127.0.0.1', JSONGLE_LOG_LEVEL: 'warning',
-        JSONGLE_RATE_LIMIT: '10000000', JSONGLE_RATE_BURST: '10000000', JSONGLE_MAX_CONNECTIONS: '20000',
+        JSONGLE_RATE_LIMIT: '10000000', JSONGLE_RATE_BURST: '10000000', JSONGLE_MAX_CONNECTIONS: '20000', JSONGLE_MAX_CONNECTIONS_PER_IP: '20000',
         JSONGLE_REDIS_URL: nodes ? `redis://127.0.0.1:${redisPort}/0` : '',
       },
     });
