@@ -12,7 +12,7 @@ export const chatStyles = css`
     gap: 0.5rem;
     padding: var(--jsongle-chat-padding, 0.75rem);
     border-radius: var(--jsongle-chat-radius, 0.75rem);
-    background: var(--jsongle-chat-background, #f6f8fa);
+    background: var(--jsongle-chat-background, light-dark(#f6f8fa, #161b22));
   }
   [part='log'] {
     height: var(--jsongle-chat-log-height, auto);
@@ -22,10 +22,10 @@ export const chatStyles = css`
     border-radius: 0.5rem;
   }
   [part='log']:focus-visible {
-    outline: var(--jsongle-focus-ring-width, 3px) solid var(--jsongle-focus-ring-color, #0969da);
+    outline: var(--jsongle-focus-ring-width, 3px) solid var(--jsongle-focus-ring-color, light-dark(#0969da, #4493f8));
     outline-offset: 2px;
   }
-  [part='empty'] { margin: 0.5rem; color: var(--jsongle-chat-system-color, #57606a); }
+  [part='empty'] { margin: 0.5rem; color: var(--jsongle-chat-system-color, light-dark(#57606a, #9198a1)); }
   [part='messages'] {
     list-style: none;
     margin: 0;
@@ -55,12 +55,12 @@ export const chatStyles = css`
     padding: 0;
     border-radius: 50%;
     background: transparent;
-    color: var(--jsongle-chat-meta-color, #57606a);
+    color: var(--jsongle-chat-meta-color, light-dark(#57606a, #9198a1));
     opacity: 0;
     transition: opacity 0.15s;
   }
   [part='reaction-add'] .icon { width: 1.25rem; height: 1.25rem; }
-  [part='reaction-add']:hover { background: var(--jsongle-chat-reaction-background, #eaeef2); }
+  [part='reaction-add']:hover { background: var(--jsongle-chat-reaction-background, light-dark(#eaeef2, #30363d)); }
   [part~='message']:hover [part='reaction-add'], [part~='message']:focus-within [part='reaction-add'], [part='reaction-add'][aria-expanded='true'] { opacity: 1; }
   @media (hover: none) { [part='reaction-add'] { opacity: 0.6; } }
   @media (prefers-reduced-motion: reduce) { [part='reaction-add'] { transition: none; } }
@@ -72,12 +72,12 @@ export const chatStyles = css`
     max-width: 100%;
     padding: 0.375rem 0.625rem;
     border-radius: var(--jsongle-chat-bubble-radius, 0.875rem);
-    background: var(--jsongle-chat-other-background, #ffffff);
-    color: var(--jsongle-chat-other-color, #1f2328);
-    border: 1px solid var(--jsongle-chat-bubble-border-color, #d0d7de);
+    background: var(--jsongle-chat-other-background, light-dark(#ffffff, #0d1117));
+    color: var(--jsongle-chat-other-color, light-dark(#1f2328, #e6edf3));
+    border: 1px solid var(--jsongle-chat-bubble-border-color, light-dark(#d0d7de, #30363d));
   }
   [part~='bubble-own'] {
-    background: var(--jsongle-chat-own-background, #0969da);
+    background: var(--jsongle-chat-own-background, light-dark(#0969da, #1f6feb));
     color: var(--jsongle-chat-own-color, #ffffff);
     border-color: transparent;
   }
@@ -95,26 +95,26 @@ export const chatStyles = css`
     font-size: 0.75em;
   }
   [part='status'][data-state='read'] { color: var(--jsongle-chat-read-color, inherit); font-weight: 600; }
-  [part='status'][data-state='failed'] { color: var(--jsongle-chat-error-color, #b42318); font-weight: 600; }
+  [part='status'][data-state='failed'] { color: var(--jsongle-chat-error-color, light-dark(#b42318, #ff9492)); font-weight: 600; }
   [part='retry'] { font: inherit; font-size: 0.8125em; margin-inline-start: 0.5em; padding: 0.125em 0.5em; cursor: pointer; }
-  [part='history-status'] { margin: 0 0 0.5em; text-align: center; font-size: 0.8125em; color: var(--jsongle-chat-system-color, #57606a); }
+  [part='history-status'] { margin: 0 0 0.5em; text-align: center; font-size: 0.8125em; color: var(--jsongle-chat-system-color, light-dark(#57606a, #9198a1)); }
   [part='reactions'] { display: flex; flex-wrap: wrap; gap: 0.25rem; margin-top: 0.125rem; align-items: center; }
   [part~='reaction'], [part='reaction-choice'] {
     min-height: 1.75rem;
     padding: 0 0.5rem;
     font-size: 0.875em;
-    background: var(--jsongle-chat-reaction-background, #eaeef2);
+    background: var(--jsongle-chat-reaction-background, light-dark(#eaeef2, #30363d));
   }
   [part~='reaction-mine'] {
-    background: var(--jsongle-chat-reaction-mine-background, #ddf4ff);
-    border-color: var(--jsongle-chat-reaction-mine-border-color, #0969da);
+    background: var(--jsongle-chat-reaction-mine-background, light-dark(#ddf4ff, #0c2d6b));
+    border-color: var(--jsongle-chat-reaction-mine-border-color, light-dark(#0969da, #4493f8));
   }
   [part='reaction-picker'] { display: flex; gap: 0.25rem; }
   [part~='system'] {
     align-self: center;
     text-align: center;
     font-size: 0.8125em;
-    color: var(--jsongle-chat-system-color, #57606a);
+    color: var(--jsongle-chat-system-color, light-dark(#57606a, #9198a1));
     overflow-wrap: anywhere;
   }
   [part='typing'] {
@@ -122,10 +122,10 @@ export const chatStyles = css`
     min-height: 1.25em;
     font-size: 0.8125em;
     font-style: italic;
-    color: var(--jsongle-chat-typing-color, #57606a);
+    color: var(--jsongle-chat-typing-color, light-dark(#57606a, #9198a1));
     overflow-wrap: anywhere;
   }
-  [part='error'] { margin: 0; color: var(--jsongle-chat-error-color, #cf222e); overflow-wrap: anywhere; }
+  [part='error'] { margin: 0; color: var(--jsongle-chat-error-color, light-dark(#cf222e, #ff7b72)); overflow-wrap: anywhere; }
   [part='composer'] {
     display: grid;
     grid-template-columns: 1fr auto;
@@ -138,17 +138,17 @@ export const chatStyles = css`
     min-height: 2.75rem;
     padding: 0.5rem 0.625rem;
     border-radius: 0.5rem;
-    border: 1px solid var(--jsongle-chat-input-border-color, #8c959f);
-    background: var(--jsongle-chat-input-background, #ffffff);
+    border: 1px solid var(--jsongle-chat-input-border-color, light-dark(#8c959f, #6e7681));
+    background: var(--jsongle-chat-input-background, light-dark(#ffffff, #0d1117));
     color: inherit;
   }
   [part='input']:focus-visible {
-    outline: var(--jsongle-focus-ring-width, 3px) solid var(--jsongle-focus-ring-color, #0969da);
+    outline: var(--jsongle-focus-ring-width, 3px) solid var(--jsongle-focus-ring-color, light-dark(#0969da, #4493f8));
     outline-offset: 1px;
   }
   [part='send-button'] {
-    background: var(--jsongle-chat-send-background, #0969da);
+    background: var(--jsongle-chat-send-background, light-dark(#0969da, #1f6feb));
     color: var(--jsongle-chat-send-color, #ffffff);
   }
-  [part='composer-status'] { grid-column: 1 / -1; margin: 0; font-size: 0.8125em; color: var(--jsongle-chat-system-color, #57606a); }
+  [part='composer-status'] { grid-column: 1 / -1; margin: 0; font-size: 0.8125em; color: var(--jsongle-chat-system-color, light-dark(#57606a, #9198a1)); }
 `;

@@ -1,11 +1,13 @@
 // Styles shared by the elements (constructable stylesheets only: works under a strict CSP).
+// Every default colour of every element is a light-dark() pair: a page that declares
+// `color-scheme: light dark` gets the dark one when the visitor prefers it; one that declares nothing stays light.
 import { css } from 'lit';
 
 export const hostStyles = css`
   :host {
     box-sizing: border-box;
     font-family: var(--jsongle-font-family, system-ui, sans-serif);
-    color: var(--jsongle-color, #1f2328);
+    color: var(--jsongle-color, light-dark(#1f2328, #e6edf3));
   }
   :host([hidden]) { display: none !important; }
   *, *::before, *::after { box-sizing: inherit; }
@@ -31,12 +33,12 @@ export const buttonStyles = css`
     border-radius: var(--jsongle-button-radius, 999px);
     padding: var(--jsongle-button-padding, 0.5em 1em);
     min-height: var(--jsongle-button-size, 2.75rem);
-    background: var(--jsongle-button-background, #eaeef2);
-    color: var(--jsongle-button-color, #1f2328);
+    background: var(--jsongle-button-background, light-dark(#eaeef2, #30363d));
+    color: var(--jsongle-button-color, light-dark(#1f2328, #e6edf3));
   }
   button:hover { filter: brightness(0.95); }
   button:focus-visible {
-    outline: var(--jsongle-focus-ring-width, 3px) solid var(--jsongle-focus-ring-color, #0969da);
+    outline: var(--jsongle-focus-ring-width, 3px) solid var(--jsongle-focus-ring-color, light-dark(#0969da, #4493f8));
     outline-offset: 2px;
   }
   button[disabled] { cursor: not-allowed; opacity: 0.6; }

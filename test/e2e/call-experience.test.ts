@@ -65,7 +65,14 @@ describe('a call in the demo', { timeout: 150_000 }, () => {
     await a.page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
     await a.page.evaluate(() => { document.documentElement.style.colorScheme = 'light dark'; });
     assert.equal(await a.page.$eval('#call >>> [part~="base"]', (el) => getComputedStyle(el).backgroundColor), 'rgb(22, 27, 34)', 'the dark card');
+    // The chat and the dialer beside it follow, as one theme (their own defaults, no page CSS).
+    for (const [el, part] of [['#chats jsongle-chat:not([hidden])', 'base'], ['#dialer', 'base'], ['#chats jsongle-chat:not([hidden])', 'input']]) {
+      const dark = part === 'input' ? 'rgb(13, 17, 23)' : 'rgb(22, 27, 34)';
+      assert.equal(await a.page.$eval(`${el} >>> [part~="${part}"]`, (e) => getComputedStyle(e).backgroundColor), dark, `${el} ${part} dark`);
+    }
+    await axe(a.page, 'in call, dark');
     await (await a.page.$('#call'))!.screenshot({ path: `${SHOTS}/06-in-call-dark.png` });
+    await shoot(a.page, '06-in-call-dark-page');
     await a.page.evaluate(() => { document.documentElement.style.colorScheme = ''; });
     await a.page.emulateMediaFeatures([]);
 
