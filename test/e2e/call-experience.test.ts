@@ -61,9 +61,8 @@ describe('a call in the demo', { timeout: 150_000 }, () => {
     assert.equal(await a.page.evaluate(() => !document.getElementById('devices')!.hidden), true, 'device pickers during the call');
     await axe(a.page, 'in call');
     await shoot(a.page, '06-in-call');
-    // The element's dark theme, in a page that allows it (color-scheme) for a visitor who prefers it.
+    // The dark theme, for a visitor who prefers it: the demo allows it (color-scheme), the elements follow.
     await a.page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
-    await a.page.evaluate(() => { document.documentElement.style.colorScheme = 'light dark'; });
     assert.equal(await a.page.$eval('#call >>> [part~="base"]', (el) => getComputedStyle(el).backgroundColor), 'rgb(22, 27, 34)', 'the dark card');
     // The chat and the dialer beside it follow, as one theme (their own defaults, no page CSS).
     for (const [el, part] of [['#chats jsongle-chat:not([hidden])', 'base'], ['#dialer', 'base'], ['#chats jsongle-chat:not([hidden])', 'input']]) {
@@ -73,7 +72,6 @@ describe('a call in the demo', { timeout: 150_000 }, () => {
     await axe(a.page, 'in call, dark');
     await (await a.page.$('#call'))!.screenshot({ path: `${SHOTS}/06-in-call-dark.png` });
     await shoot(a.page, '06-in-call-dark-page');
-    await a.page.evaluate(() => { document.documentElement.style.colorScheme = ''; });
     await a.page.emulateMediaFeatures([]);
 
     // Bob mutes with Space (from Hang up back to the microphone).
