@@ -108,10 +108,12 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
     // The `?token=` fallback (token mode, when JSONGLE_APP_TOKEN does not use the parameter).
     const token = identity.verify && !config.token ? new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') ?? undefined : undefined;
     // Counted from here: a handshake that fails never reaches accept(), and gives its place back.
-    let accepted = false;
-    socket.once('close', () => { if (!accepted) perIp.remove(ip); });
+    // Removed once accepted (the connection's close gives it back then): kept, it would keep this
+    // scope, the upgrade request with it, as long as the socket.
+    const giveBack = () => perIp.remove(ip);
+    socket.once('close', giveBack);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      accepted = true;
+      socket.off('close', giveBack);
       accept(ws, ip, token);
     });
   });

@@ -70,12 +70,15 @@ export class Connection implements Client {
   readonly opened = Date.now();
   uid = '';
   dn = '';
-  registered = false;
+  #registered = false;
   /** Set by a pong, cleared by each heartbeat ping. */
   alive = true;
   closed = false;
-  /** Its own bucket until registered, then its user's (shared by the user's connections). */
-  #bucket: Bucket;
+  /**
+   * Its own bucket until registered, then its user's (shared by the user's connections), joined at
+   * its first frame after the hello: undefined in between.
+   */
+  #bucket: Bucket | undefined;
   #shared = false;
   /** Frames waiting, in order, while a handler works or the bucket is empty; null when none wait. */
   #queue: Frame[] | null = null;
@@ -89,7 +92,8 @@ export class Connection implements Client {
   #warnedAt = -Infinity;
   /** Flood-closed: frames still arriving are dropped. */
   #closing = false;
-  readonly #helloTimer: ReturnType<typeof setTimeout>;
+  /** Until registered (an idle connection keeps no timer). */
+  #helloTimer: ReturnType<typeof setTimeout> | undefined;
   /** The WebSocket close code (1000: the client closed on purpose, it will not resume). */
   closeCode = 0;
   /** Frames waiting for the end of the socket read being handled (see readEnd, frames.ts). */
@@ -138,6 +142,16 @@ export class Connection implements Client {
   }
 
   get address() { return this.uid || this.cid; }
+
+  get registered() { return this.#registered; }
+  /** Registered: the hello deadline and the connection's own bucket are no longer needed. */
+  set registered(yes: boolean) {
+    this.#registered = yes;
+    if (!yes) return;
+    clearTimeout(this.#helloTimer);
+    this.#helloTimer = undefined;
+    if (!this.#shared) this.#bucket = undefined;
+  }
 
   send(frame: string) {
     if (this.#held) return void this.#held.push({ frame, ready: true });
@@ -249,7 +263,7 @@ export class Connection implements Client {
       this.#bucket = this.ctx.buckets.join(this.uid);
       this.#shared = true;
     }
-    return this.#bucket.take();
+    return this.#bucket!.take();
   }
 
   /** A handler is still working: later frames wait for it, and nothing more is read meanwhile. */
@@ -275,7 +289,7 @@ export class Connection implements Client {
       this.#warnedAt = now;
       sendError(ctx, this, ERROR_CODE.RATE_LIMITED, `Over the rate limit of ${ctx.config.rateLimit} messages per second: reading paused`);
     }
-    this.#retry = setTimeout(() => this.#drain(), this.#bucket.wait());
+    this.#retry = setTimeout(() => this.#drain(), this.#bucket!.wait());
   }
 
   #floodClose() {

@@ -61,6 +61,7 @@ export class SqliteStore implements MessageStore {
   readonly #byKey: Database.Statement;
   readonly #setState: Database.Statement;
   readonly #markDelivered: Database.Statement;
+  readonly #pending: Database.Statement;
   readonly #writeBatch: (batch: Queued[]) => unknown[];
 
   constructor(options: SqliteStoreOptions) {
@@ -76,6 +77,8 @@ export class SqliteStore implements MessageStore {
     this.#byKey = this.#db.prepare('SELECT * FROM entries WHERE sender = ? AND id = ?');
     this.#setState = this.#db.prepare('UPDATE entries SET state = ?, delivered = ? WHERE seq = ?');
     this.#markDelivered = this.#db.prepare('UPDATE entries SET delivered = 1 WHERE seq = ? AND recipient = ?');
+    // Prepared once: every hello reads it, and a statement prepared per call holds its native memory until a GC.
+    this.#pending = this.#db.prepare('SELECT * FROM entries WHERE recipient = ? AND delivered = 0 ORDER BY seq LIMIT ?');
     this.#writeBatch = this.#db.transaction((batch: Queued[]) => batch.map((q) => q.run()));
   }
 
@@ -145,8 +148,7 @@ export class SqliteStore implements MessageStore {
   }
 
   pending(uid: string, limit: number): Promise<StoredEntry[]> {
-    return this.#run('pending', () => (this.#db.prepare('SELECT * FROM entries WHERE recipient = ? AND delivered = 0 ORDER BY seq LIMIT ?')
-      .all(uid, limit) as Row[]).map(toEntry));
+    return this.#run('pending', () => (this.#pending.all(uid, limit) as Row[]).map(toEntry));
   }
 
   markDelivered(recipient: string, seqs: readonly number[]): Promise<void> {
