@@ -138,10 +138,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
   // No closure here may capture the upgrade request: a listener kept by the connection would keep
   // the request (headers and all, ~1.5 KB) alive as long as the connection.
   function accept(ws: WebSocket, ip: string, token?: string) {
-    const client = new Connection(ws, ctx, dispatch, (c) => {
-      perIp.remove(ip);
-      closed(c);
-    });
+    const client = new Connection(ws, ctx, dispatch, closed);
+    client.ip = ip;
     client.urlToken = token;
     connections.add(client);
     stats.accepted++;
@@ -149,6 +147,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
   }
 
   function closed(client: Connection) {
+    perIp.remove(client.ip);
     connections.delete(client);
     if (client.registered) void disconnected(client);
   }

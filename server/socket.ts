@@ -30,6 +30,8 @@ export const MAX_VALUES = 2048;
 type Frame = string | null;
 /** An answer held back behind one not ready yet: its frame (undefined: none) once ready. */
 type Held = { frame: string | undefined; ready: boolean };
+/** When the current stretch over the rate limit began, when the bucket was last found empty, and when the client was last told. */
+type Limited = { since: number; at: number; warnedAt: number };
 
 // Frames are gathered while one socket read is handled (ws parses every frame of the chunk and
 // emits 'message' for each, synchronously, inside its 'data' listener), and leave when that read
@@ -67,7 +69,6 @@ export type Router = (client: Connection, m: JsongleMessage) => void | Promise<v
 export class Connection implements Client {
   readonly cid = randomUUID();
   hello: string = randomUUID();
-  readonly opened = Date.now();
   uid = '';
   dn = '';
   #registered = false;
@@ -86,10 +87,8 @@ export class Connection implements Client {
   #paused = false;
   /** Handles the queue again when the bucket has a token. */
   #retry: ReturnType<typeof setTimeout> | undefined;
-  /** When the current stretch over the rate limit began, and when the bucket was last found empty. */
-  #limitedSince = 0;
-  #limitedAt = -Infinity;
-  #warnedAt = -Infinity;
+  /** Once over the rate limit (most connections never are): see #throttle. */
+  #limit: Limited | undefined;
   /** Flood-closed: frames still arriving are dropped. */
   #closing = false;
   /** Until registered (an idle connection keeps no timer). */
@@ -102,8 +101,12 @@ export class Connection implements Client {
   #held: Held[] | null = null;
   /** The socket under ws, when frames may be written to it directly (fixed once the handshake is done). */
   readonly #raw: ReturnType<typeof rawSocket>;
-  rooms?: readonly string[];
-  urlToken?: string;
+  /** The client's address, as counted per IP (per-ip.ts): a field, not a closure per connection. */
+  ip = '';
+  // Initialized here, not added later, so that they have a place in the object itself.
+  rooms: readonly string[] | undefined = undefined;
+  urlToken: string | undefined = undefined;
+  resume: string | undefined = undefined;
   /** Closes the connection when its identity token ends (token mode). */
   #expiry: ReturnType<typeof setTimeout> | undefined;
 
@@ -280,13 +283,14 @@ export class Connection implements Client {
   #throttle() {
     const ctx = this.ctx;
     const now = performance.now();
-    if (now - this.#limitedAt > 1000) this.#limitedSince = now; // a new stretch over the limit
-    this.#limitedAt = now;
-    if (now - this.#limitedSince >= ctx.config.floodClose * 1000) return this.#floodClose();
+    const limit = (this.#limit ??= { since: now, at: now, warnedAt: -Infinity });
+    if (now - limit.at > 1000) limit.since = now; // a new stretch over the limit
+    limit.at = now;
+    if (now - limit.since >= ctx.config.floodClose * 1000) return this.#floodClose();
     this.#pause();
     this.alive = true; // its pongs wait unread behind the frames: not its fault
-    if (now - this.#warnedAt >= 1000) {
-      this.#warnedAt = now;
+    if (now - limit.warnedAt >= 1000) {
+      limit.warnedAt = now;
       sendError(ctx, this, ERROR_CODE.RATE_LIMITED, `Over the rate limit of ${ctx.config.rateLimit} messages per second: reading paused`);
     }
     this.#retry = setTimeout(() => this.#drain(), this.#bucket!.wait());
