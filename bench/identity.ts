@@ -54,7 +54,7 @@ function hello(url: string, uid: string, token: string | undefined): Promise<Web
 /** Hellos per second for one mode: CONNECTIONS registrations, BATCH at a time, on a fresh server. */
 async function measure(mode: { config: Partial<ServerConfig> }, tokens: (string | undefined)[]) {
   const dataDir = mkdtempSync(join(tmpdir(), 'jsongle-bench-identity-'));
-  const server = await createServer({ port: 0, logLevel: 'none', dataDir, maxConnections: CONNECTIONS + 10, ...mode.config });
+  const server = await createServer({ port: 0, logLevel: 'none', dataDir, maxConnections: CONNECTIONS + 10, maxConnectionsPerIp: CONNECTIONS + 10, ...mode.config });
   const open: WebSocket[] = [];
   const start = performance.now();
   for (let i = 0; i < CONNECTIONS; i += BATCH) {
