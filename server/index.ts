@@ -213,7 +213,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Jsongle
       closing = true;
       clearInterval(heartbeat);
       retention.stop();
-      unparkAll(ctx);
+      await unparkAll(ctx);
       for (const c of connections) c.close(CLOSE.GOING_AWAY, 'Server shutting down');
       // Give the close handshakes a moment, then cut what is left.
       const deadline = Date.now() + 1000;

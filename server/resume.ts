@@ -1,7 +1,8 @@
 // The grace after a connection closes: its calls and rooms wait `callGrace` ms for the same client
 // (the same uid, presenting the same resume id in its hello answer) to come back on a new
 // connection. A client that resumes takes them over and nobody is told anything; otherwise, once
-// the grace is over, its call peers get `session-terminate` `gone` and its rooms hear `left`.
+// the grace is over (or sooner, when its server closes or, with several nodes, its node dies), its
+// call peers get `session-terminate` `gone` and its rooms hear `left`.
 // The closed connection itself is already out of the registry: what is sent to its user meanwhile
 // is stored for the user (store-and-forward), not handed to a dead socket.
 // With several nodes the registry shares the parked connection (park, claim, expire), so that the
@@ -70,8 +71,12 @@ export async function resumeSession(ctx: Context, client: Client, resume: unknow
 
 /** The grace of `peer` is over: it leaves for good, unless (several nodes) a connection on another node claimed it. */
 async function leaveUnlessClaimed(ctx: Context, id: string, peer: Peer, left: Left) {
-  const over = ctx.registry.expire ? await ctx.registry.expire(id, peer).catch(() => true) : true;
-  if (over) left.leave();
+  try {
+    const over = ctx.registry.expire ? await ctx.registry.expire(id, peer).catch(() => true) : true;
+    if (over) left.leave();
+  } catch (e) {
+    ctx.log.log('error', () => `ending the parked connection of ${peer.uid} failed: ${(e as Error)?.stack ?? e}`);
+  }
 }
 
 /**
@@ -98,8 +103,17 @@ export function resumedElsewhere(ctx: Context, id: string, old: string) {
   clearTimeout(p.timer);
 }
 
-/** The server is closing: nobody will come back. */
-export function unparkAll(ctx: Context) {
-  for (const p of parked(ctx).values()) clearTimeout(p.timer);
-  parked(ctx).clear();
+/**
+ * The server is closing: its parked connections end now, as its open ones do (calls `gone`, rooms
+ * `left`), and their resume ids are void. Handing them to another node would also need someone to
+ * decide the calls this node decides; a client coming back elsewhere registers afresh.
+ */
+export async function unparkAll(ctx: Context) {
+  const map = parked(ctx);
+  const all = [...map];
+  map.clear();
+  await Promise.all(all.map(([id, p]) => {
+    clearTimeout(p.timer);
+    return leaveUnlessClaimed(ctx, id, p.client, p);
+  }));
 }

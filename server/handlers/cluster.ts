@@ -1,6 +1,7 @@
 // What a node does when connections of other nodes go (the Redis registry reports it): a connection
 // that closed is dropped from the calls this node decides, as a local one would be; when its node
-// died, its calls end for the parties here with reason `gone`, and its rooms' members here hear `left`.
+// died, its calls end for the parties here with reason `gone`, and its rooms' members here hear `left`
+// (so do those of a connection it held parked).
 // A closed connection's calls wait for the grace (../resume.ts) on every node that decides one of them.
 import { callMessage } from '../../src/protocol/build.ts';
 import { ACTION, INFO, type JsongleMessage } from '../../src/protocol/messages.ts';

@@ -31,7 +31,7 @@ export interface ClusterEvents {
   gone(peer: Peer, died: boolean): void;
   /** A call held by a dead node, with parties on this node (`locals`). */
   orphaned(record: CallRecord, locals: Peer[]): void;
-  /** Rooms a connection of a dead node was in, and the members of each on this node. */
+  /** Rooms a connection of a dead node (open or parked there) was in, and the members of each on this node. */
   left(peer: Peer, rooms: { room: Room; locals: Peer[] }[]): void;
   /** The connection `old`, parked here under resume id `id`, resumed on another node. */
   resumed(id: string, old: string): void;
@@ -78,13 +78,16 @@ type Event =
   | { t: 'remove'; node: string; cid: string }
   | { t: 'join'; node: string; cid: string; rid: string; kind: RoomKind }
   | { t: 'leave'; node: string; cid: string; rid: string }
-  | { t: 'reap'; node: string; parked?: string[] | Record<string, never> }
+  | { t: 'reap'; node: string; parked?: ParkedEntry[] | Record<string, never> }
   | { t: 'resumed'; node: string; id: string; old: string; cid: string }
   | { t: 'expired'; node: string; cid: string }
   | { t: 'node'; node: string; conns: [string, string, string, [string, RoomKind][]][] }
   | { t: 'call'; node: string; sid: string; initiator: string; responder: string; caller: string; via: CallRecord['via']; targets: string[]; answered?: string }
   | { t: 'answered' | 'untarget'; node: string; sid: string; cid: string }
   | { t: 'end'; node: string; sid: string };
+
+/** A connection a dead node held parked (cjson writes an empty list as `{}`). */
+interface ParkedEntry { cid: string; uid?: string; dn?: string; rooms?: string[] | Record<string, never> }
 
 type Scripted = Redis & Record<keyof typeof SCRIPTS, (...args: (string | number)[]) => Promise<unknown>>;
 
@@ -273,7 +276,7 @@ export class RedisRegistry implements Registry {
 
   park(id: string, peer: Peer, rooms: readonly Room[], ms: number) {
     const joined = JSON.stringify(rooms.map(({ rid, kind }) => ({ rid, kind })));
-    this.#cmd.jsonglePark(this.node, id, peer.uid, peer.cid, joined, ms).catch((e) => this.#failed('park', e));
+    this.#cmd.jsonglePark(this.node, id, peer.uid, peer.cid, peer.dn, joined, ms).catch((e) => this.#failed('park', e));
   }
 
   async claim(id: string, next: Peer, known?: Peer) {
@@ -390,10 +393,14 @@ export class RedisRegistry implements Registry {
         if (p) { p.joined.delete(e.rid); this.#mirror.leave(e.rid, p); }
         return;
       }
-      case 'reap':
+      case 'reap': {
+        const parked = Array.isArray(e.parked) ? e.parked : [];
+        // Before the node's open connections leave: a user with one of those in the room is still in it.
+        for (const p of parked) this.#parkedLeft(e.node, p);
         this.#reaped(e.node);
-        for (const cid of Array.isArray(e.parked) ? e.parked : []) this.#expired(cid);
+        for (const p of parked) this.#expired(p.cid);
         return;
+      }
       case 'resumed':
         this.#resumed(e.old, e.cid);
         return this.#tell('resumed', () => this.#events?.resumed(e.id, e.old));
@@ -479,6 +486,17 @@ export class RedisRegistry implements Registry {
       if (left.length) this.#tell('left', () => this.#events?.left(p, left));
     }
     this.#log.log('info', () => `node ${node} is gone: ${peers.size} connections dropped`);
+  }
+
+  /** A connection parked on a dead node will not resume: the members here of the rooms it was in hear `left`. */
+  #parkedLeft(node: string, entry: ParkedEntry) {
+    if (typeof entry?.uid !== 'string' || !Array.isArray(entry.rooms)) return;
+    const peer = new RemotePeer(entry.cid, entry.uid, typeof entry.dn === 'string' ? entry.dn : '', node, this.#queue);
+    const left = entry.rooms.flatMap((rid) => {
+      const room = this.#mirror.room(rid);
+      return room ? [{ room, locals: [...room.members.values()].filter((m) => this.#local.has(m.cid)) }] : [];
+    });
+    if (left.length) this.#tell('left', () => this.#events?.left(peer, left));
   }
 
   /** Makes the mirror of `node` what its snapshot says. */

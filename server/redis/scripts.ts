@@ -13,7 +13,8 @@
 //   joins:<cid>           set of rids a connection is in
 //   resume:<id>           hash uid, cid, node, rooms (JSON): a closed connection parked for the grace
 //                         (TTL: the grace), or `state` resumed once a new connection claimed it
-//   parked:<node>         hash resume id → cid: the connections a node parked (voided when it dies)
+//   parked:<node>         hash resume id → JSON {cid, uid, dn, rooms}: the connections a node parked
+//                         (voided when it dies; what the others need to tell their rooms `left`)
 // The scripts build key names from their arguments: they need one Redis (or a primary with
 // replicas), not Redis Cluster, whose slots would split a user's keys from a room's.
 export const PREFIX = 'jsongle:';
@@ -93,7 +94,8 @@ return 1`,
 
   /**
    * ARGV node → 1 when the node's lease had lapsed and its state was removed (and `reap` published).
-   * The connections it had parked can no longer resume: `parked` lists them, their calls end.
+   * The connections it had parked can no longer resume: `parked` lists them ({cid, uid, dn, rooms}),
+   * their calls end and their rooms hear `left`.
    */
   jsongleReap: `${LEAVE}
 local node = ARGV[1]
@@ -105,23 +107,27 @@ redis.call('SREM', P .. 'nodes', node)
 local parked = {}
 local ids = redis.call('HGETALL', P .. 'parked:' .. node)
 for i = 1, #ids, 2 do
+  local ok, entry = pcall(cjson.decode, ids[i + 1])
+  if not ok or type(entry) ~= 'table' or type(entry.cid) ~= 'string' then entry = {cid = ids[i + 1]} end
   local key = P .. 'resume:' .. ids[i]
-  if redis.call('HGET', key, 'cid') == ids[i + 1] and not redis.call('HGET', key, 'state') then redis.call('DEL', key) end
-  parked[#parked + 1] = ids[i + 1]
+  if redis.call('HGET', key, 'cid') == entry.cid and not redis.call('HGET', key, 'state') then redis.call('DEL', key) end
+  parked[#parked + 1] = entry
 end
 redis.call('DEL', P .. 'parked:' .. node)
 redis.call('PUBLISH', P .. 'events', cjson.encode({t = 'reap', node = node, parked = parked}))
 return 1`,
 
-  /** ARGV node id uid cid rooms ttl: parks connection `cid` under resume id `id` for `ttl` ms. */
+  /** ARGV node id uid cid dn rooms ttl: parks connection `cid` under resume id `id` for `ttl` ms. */
   jsonglePark: `
 local P = 'jsongle:'
-local node, id, uid, cid, rooms, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local node, id, uid, cid, dn, rooms, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local key = P .. 'resume:' .. id
 redis.call('DEL', key)
 redis.call('HSET', key, 'uid', uid, 'cid', cid, 'node', node, 'rooms', rooms)
 redis.call('PEXPIRE', key, ttl)
-redis.call('HSET', P .. 'parked:' .. node, id, cid)
+local rids = {}
+for _, r in ipairs(cjson.decode(rooms)) do rids[#rids + 1] = r.rid end
+redis.call('HSET', P .. 'parked:' .. node, id, cjson.encode({cid = cid, uid = uid, dn = dn, rooms = rids}))
 return 1`,
 
   /**

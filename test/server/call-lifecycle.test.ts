@@ -13,7 +13,7 @@ import type { Call } from '../../src/call/call.ts';
 import { JSONgle } from '../../src/client.ts';
 import { createSocketIoTransport } from '../../src/transport/socket-io.ts';
 import { createWebSocketTransport } from '../../src/transport/websocket.ts';
-import { cleanup, connectClient, Raw, startServer, waitEvent, waitFor, type Msg } from './helpers.ts';
+import { cleanup, connectClient, Raw, startServer, until, waitEvent, waitFor, type Msg } from './helpers.ts';
 
 const stops: (() => unknown)[] = [];
 afterEach(async () => {
@@ -147,6 +147,26 @@ describe('peer gone', () => {
     alice.sendMuc('team', 'still here?');
     const got = await again.next((m) => m.jsongle.action === 'session-text');
     assert.equal(got.from, 'team/alice');
+  });
+
+  test('a server closing while a connection is parked ends what it left at once, without an error', async () => {
+    const server = await startServer({ callGrace: 60_000 });
+    const { alice, bob, call } = await answeredCall(server);
+    const errors: unknown[] = [];
+    const onError = (e: unknown) => errors.push(e);
+    process.on('unhandledRejection', onError);
+    try {
+      const ended = waitFor(alice, 'callended');
+      bob.ws.terminate();
+      await bob.closed;
+      await until(async () => (await (await fetch(`${server.url}/healthz`)).json()).users === 1, 2000, 'bob parked');
+      await server.close();
+      await ended;
+      assert.equal(call.cause, 'gone', 'the call ended for the connection still open when the server closed');
+      assert.deepEqual(errors, []);
+    } finally {
+      process.off('unhandledRejection', onError);
+    }
   });
 
   test('a ringing callee whose only connection goes away: the caller hears unreachable at once', async () => {

@@ -19,6 +19,8 @@ const iso = () => new Date().toISOString();
 const isCall = (sid: string, action: string, reason?: string) => (m: Msg) =>
   m.jsongle.sid === sid && m.jsongle.action === action && (reason === undefined || m.jsongle.reason === reason);
 
+const isLeft = (uid: string) => (m: Msg) => m.jsongle.event === 'left' && m.jsongle.description?.member?.uid === uid;
+
 type Party = 'alice' | 'bob';
 
 /** Raw `alice` on node 1 (with a resume id) and `bob` on node 2, in an answered call placed by `caller`. */
@@ -101,4 +103,40 @@ describe('the peer-gone grace across nodes', () => {
     const again = await Raw.registered(others[1], 'alice', 'alice', { resume: RESUME });
     assert.deepEqual((await again.quiet(200)).filter((m) => m.jsongle.sid === sid), [], 'nothing of the ended call');
   });
+
+  test('a node dies while a connection it held is parked: its rooms hear left within the lease, but not a room where the user is still in on another node', async () => {
+    const doomed = await spawnNode(redis, { JSONGLE_CALL_GRACE: '60000' });
+    const others = await startNodes(redis, 2, { callGrace: 60_000 });
+    const alice = await Raw.registered(doomed, 'alice', 'alice', { resume: RESUME });
+    const alsoAlice = await Raw.registered(others[1], 'alice');
+    const bob = await Raw.registered(others[0], 'bob');
+    await everyNodeSees([doomed, ...others], 2);
+    for (const [raw, rid] of [[alice, 'team'], [bob, 'team'], [alice, 'both'], [alsoAlice, 'both'], [bob, 'both']] as const) {
+      assert.equal((await raw.request('muc-join', { rid })).jsongle.action, 'iq-result');
+    }
+    await drop(alice);
+    await doomed.kill();
+    const left = await bob.next(isLeft('alice'), 5000, 'left for alice');
+    assert.equal(left.from, 'team');
+    assert.deepEqual((await bob.quiet(300)).filter(isLeft('alice')), [], 'no left in the room alice is still in');
+  });
+
+  for (const caller of ['alice', 'bob'] as const) {
+    test(`${caller} placed the call: a node shut down cleanly while alice is parked on it ends her call with gone and her rooms hear left, at once`, async () => {
+      const sid = `s-shutdown-${caller}`;
+      const nodes = await startNodes(redis, 3, { callGrace: 60_000 });
+      const { alice, bob } = await answeredCall(caller, sid, nodes);
+      for (const raw of [alice, bob]) assert.equal((await raw.request('muc-join', { rid: 'team' })).jsongle.action, 'iq-result');
+      await drop(alice);
+      const ended = bob.next(isCall(sid, 'session-terminate', 'gone'), 5000, 'session-terminate gone');
+      const left = bob.next(isLeft('alice'), 5000, 'left for alice');
+      await nodes[0].close();
+      assert.equal((await ended).from, 'alice');
+      assert.equal((await left).from, 'team');
+      // Her resume id is void: coming back on another node is a fresh registration, without the call.
+      const again = await Raw.registered(nodes[2], 'alice', 'alice', { resume: RESUME });
+      assert.deepEqual((await again.quiet(200)).filter((m) => m.jsongle.sid === sid), [], 'nothing of the ended call');
+      assert.deepEqual((await bob.quiet(0)).filter(isLeft('alice')), [], 'one left only');
+    });
+  }
 });
