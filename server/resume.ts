@@ -7,6 +7,7 @@
 // is stored for the user (store-and-forward), not handed to a dead socket.
 // With several nodes the registry shares the parked connection (park, claim, expire), so that the
 // client may come back on any node: Redis decides between a resume and the end of the grace.
+import { MAX_ID } from '../src/protocol/parse.ts';
 import type { Client, Context } from './context.ts';
 import type { Peer, Room, RoomKind } from './registry.ts';
 
@@ -44,7 +45,7 @@ export function park(ctx: Context, client: Client, left: Left) {
  */
 export async function resumeSession(ctx: Context, client: Client, resume: unknown) {
   const map = parked(ctx);
-  const id = typeof resume === 'string' && resume.length <= 256 ? resume : '';
+  const id = typeof resume === 'string' && resume.length <= MAX_ID ? resume : '';
   const found = id ? map.get(id) : undefined;
   const here = found && found.client.uid === client.uid ? found : undefined;
   if (here) {

@@ -87,7 +87,7 @@ type Event =
   | { t: 'end'; node: string; sid: string };
 
 /** A connection a dead node held parked (cjson writes an empty list as `{}`). */
-interface ParkedEntry { cid: string; uid?: string; dn?: string; rooms?: string[] | Record<string, never> }
+interface ParkedEntry { cid: string; uid: string; dn: string; rooms: string[] | Record<string, never> }
 
 type Scripted = Redis & Record<keyof typeof SCRIPTS, (...args: (string | number)[]) => Promise<unknown>>;
 
@@ -490,8 +490,8 @@ export class RedisRegistry implements Registry {
 
   /** A connection parked on a dead node will not resume: the members here of the rooms it was in hear `left`. */
   #parkedLeft(node: string, entry: ParkedEntry) {
-    if (typeof entry?.uid !== 'string' || !Array.isArray(entry.rooms)) return;
-    const peer = new RemotePeer(entry.cid, entry.uid, typeof entry.dn === 'string' ? entry.dn : '', node, this.#queue);
+    if (!Array.isArray(entry.rooms)) return; // parked in no room
+    const peer = new RemotePeer(entry.cid, entry.uid, entry.dn, node, this.#queue);
     const left = entry.rooms.flatMap((rid) => {
       const room = this.#mirror.room(rid);
       return room ? [{ room, locals: [...room.members.values()].filter((m) => this.#local.has(m.cid)) }] : [];

@@ -22,9 +22,13 @@ export const EVENTS = `${PREFIX}events`;
 export const nodeChannel = (node: string) => `${PREFIX}node:${node}`;
 export const leaseKey = (node: string) => `${PREFIX}lease:${node}`;
 
+// Every script's key prefix.
+const KEYS = `
+local P = '${PREFIX}'
+`;
+
 // Shared by leave, remove, reap and restore.
-const LEAVE = `
-local P = 'jsongle:'
+const LEAVE = `${KEYS}
 local function leave(cid, uid, rid)
   local room = P .. 'room:' .. rid
   if redis.call('HDEL', room, cid) == 0 then return false end
@@ -107,8 +111,7 @@ redis.call('SREM', P .. 'nodes', node)
 local parked = {}
 local ids = redis.call('HGETALL', P .. 'parked:' .. node)
 for i = 1, #ids, 2 do
-  local ok, entry = pcall(cjson.decode, ids[i + 1])
-  if not ok or type(entry) ~= 'table' or type(entry.cid) ~= 'string' then entry = {cid = ids[i + 1]} end
+  local entry = cjson.decode(ids[i + 1])
   local key = P .. 'resume:' .. ids[i]
   if redis.call('HGET', key, 'cid') == entry.cid and not redis.call('HGET', key, 'state') then redis.call('DEL', key) end
   parked[#parked + 1] = entry
@@ -118,9 +121,7 @@ redis.call('PUBLISH', P .. 'events', cjson.encode({t = 'reap', node = node, park
 return 1`,
 
   /** ARGV node id uid cid dn rooms ttl: parks connection `cid` under resume id `id` for `ttl` ms. */
-  jsonglePark: `
-local P = 'jsongle:'
-local node, id, uid, cid, dn, rooms, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+  jsonglePark: `${KEYS}local node, id, uid, cid, dn, rooms, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local key = P .. 'resume:' .. id
 redis.call('DEL', key)
 redis.call('HSET', key, 'uid', uid, 'cid', cid, 'node', node, 'rooms', rooms)
@@ -136,9 +137,7 @@ return 1`,
    * lost the key); `resumed` tells every node to move the calls it decides over to `cid`. The key
    * stays `keep` ms as resumed, so that the parking node's grace, when it ends, knows.
    */
-  jsongleResume: `
-local P = 'jsongle:'
-local node, id, uid, cid, known, keep = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+  jsongleResume: `${KEYS}local node, id, uid, cid, known, keep = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local key = P .. 'resume:' .. id
 local old, rooms = known, '[]'
 local p = redis.call('HMGET', key, 'uid', 'cid', 'node', 'rooms', 'state')
@@ -156,9 +155,7 @@ return {old, rooms}`,
    * ARGV node id cid → 1 when connection `cid`, parked under `id`, was not resumed: `expired` tells
    * the nodes that decide its calls to end them. 0 when a new connection claimed it.
    */
-  jsongleExpire: `
-local P = 'jsongle:'
-local node, id, cid = ARGV[1], ARGV[2], ARGV[3]
+  jsongleExpire: `${KEYS}local node, id, cid = ARGV[1], ARGV[2], ARGV[3]
 local key = P .. 'resume:' .. id
 redis.call('HDEL', P .. 'parked:' .. node, id)
 local p = redis.call('HMGET', key, 'cid', 'state')
