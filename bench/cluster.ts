@@ -2,6 +2,7 @@
 // the same node side by side with pairs split across the nodes, in the same run.
 // Usage: npm run bench:cluster                (50 and 500 pairs, 2 × 10,000 idle connections)
 //        BENCH_SCALE=small npm run bench:cluster   (a quick look: 10/50 pairs, 2 × 1,000 idle)
+//        BENCH_SCALE=smoke                    (what npm test's smoke test runs: a second or so per part)
 //        BENCH_ONLY=relay|idle                (one part only; BENCH_PAIRS=50 BENCH_IN_FLIGHT=1 one relay case)
 // Processes: redis-server, two nodes (`dist/server/bin.js`, JSONGLE_REDIS_URL), one load generator
 // per node for the idle part (10,000 sockets each: a process has 20,000 fds here) and this one,
@@ -15,10 +16,13 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 
-const small = process.env.BENCH_SCALE === 'small';
-const S = small
-  ? { pairs: [10, 50], idle: 1000, warmupMs: 500, measureMs: 1500, rounds: 1 }
-  : { pairs: [50, 500], idle: 10_000, warmupMs: 1000, measureMs: 3000, rounds: Number(process.env.BENCH_ROUNDS ?? 1) };
+const scale = process.env.BENCH_SCALE;
+const small = scale === 'small' || scale === 'smoke';
+const S = scale === 'smoke'
+  ? { pairs: [10], idle: 200, warmupMs: 200, measureMs: 500, rounds: 1 }
+  : small
+    ? { pairs: [10, 50], idle: 1000, warmupMs: 500, measureMs: 1500, rounds: 1 }
+    : { pairs: [50, 500], idle: 10_000, warmupMs: 1000, measureMs: 3000, rounds: Number(process.env.BENCH_ROUNDS ?? 1) };
 const only = process.env.BENCH_ONLY;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const TICK_MS = 1000 / Number(execSync('getconf CLK_TCK').toString().trim() || 100);
@@ -266,7 +270,7 @@ async function main() {
   }
   const oneHop = relay_.filter((r) => r.scenario.endsWith('x1'));
   console.log(JSON.stringify({
-    command: small ? 'BENCH_SCALE=small npm run bench:cluster' : 'npm run bench:cluster',
+    command: small ? `BENCH_SCALE=${scale} npm run bench:cluster` : 'npm run bench:cluster',
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') },
     seconds: Math.round((Date.now() - started) / 1000),

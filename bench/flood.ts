@@ -1,7 +1,7 @@
 // Flood benchmark: one pair's one-way latency, without and with one client flooding the server at
 // full speed, in the same run (the server stops reading a connection whose rate bucket is empty).
 // Usage: node --import tsx bench/flood.ts   (prints JSON; BENCH_SAMPLES=n per phase, default 1000;
-// BENCH_ROUNDS=n, default 3)
+// BENCH_ROUNDS=n, default 3; BENCH_SCALE=smoke: 50 samples, 1 round)
 // The server and the measured pair run in this process (one clock for both ends of the pair); the
 // flooder runs in its own (test/server/clients/flooder.ts), and floods a target of its own. Rounds
 // alternate which phase goes first; each phase has a sender of its own and each flood a new
@@ -193,6 +193,7 @@ export async function measure(samples = 1000, options: ServerOptions = {}, round
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const figures = await measure(Number(process.env.BENCH_SAMPLES) || 1000, {}, Number(process.env.BENCH_ROUNDS) || 3);
+  const smoke = process.env.BENCH_SCALE === 'smoke';
+  const figures = await measure(Number(process.env.BENCH_SAMPLES) || (smoke ? 50 : 1000), {}, Number(process.env.BENCH_ROUNDS) || (smoke ? 1 : 3));
   console.log(JSON.stringify({ bench: 'flood', node: process.version, ...figures }, null, 2));
 }

@@ -1,6 +1,6 @@
 // What identity tokens cost: hello handshakes per second on the real server in open mode (the
 // baseline, no token) and with HS256 / ES256 tokens, side by side in one run, plus the time of one
-// verification alone. Usage: npm run bench:identity   (BENCH_SCALE=small: a quick look)
+// verification alone. Usage: npm run bench:identity   (BENCH_SCALE=small: a quick look; smoke: a second)
 // After a warm-up, 3 rounds (each led by another mode); hellos/s is the median of the rounds.
 // In-process (server and clients share one core): the figures compare modes, not machines.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,10 +11,11 @@ import { WebSocket } from 'ws';
 import { createIdentity } from '../server/identity.ts';
 import { createServer, resolveConfig, type ServerConfig } from '../server/index.ts';
 
-const small = process.env.BENCH_SCALE === 'small';
-const CONNECTIONS = small ? 300 : 2000;
+const scale = process.env.BENCH_SCALE;
+const small = scale === 'small' || scale === 'smoke';
+const CONNECTIONS = scale === 'smoke' ? 50 : small ? 300 : 2000;
 const BATCH = 50;
-const VERIFICATIONS = small ? 1000 : 5000;
+const VERIFICATIONS = scale === 'smoke' ? 200 : small ? 1000 : 5000;
 const ROUNDS = small ? 1 : 3;
 const SECRET = 'bench-secret-of-at-least-32-bytes-long!!';
 
@@ -92,4 +93,4 @@ for (const mode of all) {
   }
   results[mode.name] = { hellosPerSecond: Math.round(median(rates.get(mode.name)!)), verifyMicroseconds: verify };
 }
-console.log(JSON.stringify({ connections: CONNECTIONS, rounds: ROUNDS, baseline: 'open', results }));
+console.log(JSON.stringify({ connections: CONNECTIONS, rounds: ROUNDS, baseline: 'open', results }, null, 2));

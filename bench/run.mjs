@@ -1,4 +1,4 @@
-// `npm run bench`: every benchmark (size, relay, store, setup, scaling, cross-node), one after the other, each writing its JSON document to
+// `npm run bench`: every benchmark (size, relay, store, setup, scaling, cluster, identity, flood), one after the other, each writing its JSON document to
 // bench/results/<name>.json (git-ignored), then a short table of the headline figures. Each runs its
 // baseline in the same run; all traffic stays on 127.0.0.1; each has a time limit.
 // Usage: npm run bench                      (full: take figures on a quiet machine)
@@ -41,13 +41,21 @@ const BENCHMARKS = [
       ...r.relay.map((x) => [`${x.pairs} pairs × ${x.inFlight}: msg/s, CPU µs/msg`, `${x.ours.msgsPerSec}, ${x.ours.cpuUsPerMsg}`, `${x.baseline.msgsPerSec}, ${x.baseline.cpuUsPerMsg}`]),
       ...r.memory.map((x) => [`${x.connections} idle connections: RSS MB`, x.ours.rssAfterMB, x.baseline.rssAfterMB]),
     ] },
-  // Across two nodes (the scale-out work): run when its benchmark is in the tree.
-  { name: 'cross-node', command: tsx('bench/cross-node.ts'), minutes: 10, optional: 'bench/cross-node.ts',
-    rows: (r) => (r.rows ?? []) },
+  // Across two nodes sharing a redis-server (the scale-out work): pairs on one node beside pairs split across the nodes.
+  { name: 'cluster', command: tsx('bench/cluster.ts'), minutes: 10,
+    rows: (r) => [
+      ...r.relay.map((x) => [`${x.scenario} (pairs × in flight), split across nodes: CPU µs/msg (same node)`, x.split.cpuUsPerMsg, x.same.cpuUsPerMsg]),
+      ...r.relay.map((x) => [`${x.scenario}, split across nodes: p50 ms (same node)`, x.split.p50Ms, x.same.p50Ms]),
+      ['idle, two nodes: RSS KB per connection (one node, no Redis)', Math.max(...r.idle.twoNodes.rssPerConnKB), r.idle.singleNodeNoRedis.rssPerConnKB[0]],
+    ] },
+  { name: 'identity', command: tsx('bench/identity.ts'), minutes: 4,
+    rows: (r) => ['HS256', 'ES256'].map((k) => [`hellos/s with ${k} tokens (open mode)`, r.results[k].hellosPerSecond, r.results.open.hellosPerSecond]) },
+  { name: 'flood', command: tsx('bench/flood.ts'), minutes: 4,
+    rows: (r) => [['one pair, another client flooding: p99 ms (no flood)', r.with.p99, r.without.p99], ['one pair, another client flooding: p50 ms (no flood)', r.with.p50, r.without.p50]] },
 ];
 
 const wanted = process.argv[2]?.split(',').filter(Boolean);
-const chosen = BENCHMARKS.filter((b) => (!wanted || wanted.includes(b.name)) && (!b.optional || existsSync(join(root, b.optional))));
+const chosen = BENCHMARKS.filter((b) => !wanted || wanted.includes(b.name));
 if (wanted?.some((w) => !BENCHMARKS.some((b) => b.name === w))) throw new Error(`unknown benchmark in ${wanted}: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
 mkdirSync(results, { recursive: true });
 

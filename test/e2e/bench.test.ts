@@ -1,4 +1,4 @@
-// The benchmarks keep working (size, relay, store): each runs through `npm run bench` with
+// The benchmarks keep working (size, relay, store, cluster, identity, flood): each runs through `npm run bench` with
 // BENCH_SCALE=smoke for about a second of load and writes its JSON; see bench-smoke.ts.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,6 +28,26 @@ describe('npm run bench (smoke): each benchmark writes its JSON, the baseline be
   test('store: stored text beside transport-info and the bare relay', { timeout: 130_000 }, () => {
     const store = bench('store');
     for (const k of ['storedText', 'transportInfoNotStored', 'rawWsBaseline']) assert.ok(k in store.cpuUsPerRelayedMessage, `cpuUsPerRelayedMessage.${k}`);
+  });
+
+  test('cluster: pairs split across two nodes on redis-server beside pairs on one node', { timeout: 130_000 }, () => {
+    const cluster = bench('cluster');
+    assert.ok(cluster.relay.length > 0, 'relay scenarios ran');
+    for (const r of cluster.relay) for (const layout of ['same', 'split']) counted(r[layout].msgsPerSec, `${r.scenario} ${layout}: msg/s`);
+    for (const held of cluster.idle.twoNodes.held) positive(held, 'idle connections held on each node');
+    positive(cluster.idle.singleNodeNoRedis.held[0], 'idle connections held on the single node');
+  });
+
+  test('identity: hellos with tokens beside open mode', { timeout: 130_000 }, () => {
+    const identity = bench('identity');
+    for (const mode of ['open', 'HS256', 'ES256']) positive(identity.results[mode].hellosPerSecond, `${mode} hellos/s`);
+    for (const mode of ['HS256', 'ES256']) positive(identity.results[mode].verifyMicroseconds, `${mode} verification µs`);
+  });
+
+  test('flood: one pair without and with a flooding client', { timeout: 130_000 }, () => {
+    const flood = bench('flood');
+    for (const phase of ['without', 'with']) positive(flood[phase].samples, `${phase} the flood: samples`);
+    positive(flood.flood.written, 'frames the flooder wrote');
   });
 
 });
