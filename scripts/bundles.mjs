@@ -103,6 +103,18 @@ export const BUDGETS = {
   core: 10 * 1024,
 };
 
+/**
+ * What each figure may not grow past meanwhile (gzip -9, bytes): the budgets above are not met by the
+ * features this phase required (bench/README.md, "npm run bench:size"), and until they are decided
+ * again, a change that makes a file larger than it is today fails the size test
+ * (test/package/size.test.ts). Lower these when a change makes the files smaller.
+ */
+export const CEILINGS = {
+  cdn: 50_900,
+  autoloaderCall: 41_400,
+  core: 13_700,
+};
+
 export const gzip = (code) => gzipSync(code, { level: 9 }).length;
 export const brotli = (code) => brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
 
