@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ERROR_CODE } from '../../src/protocol/codes.ts';
 import { DB_FILE, SqliteStore } from '../../server/store/sqlite.ts';
 import { directConversation, roomConversation } from '../../server/store/store.ts';
-import { cleanup, connectClient, isError, type Msg, Raw, startServer, tempDir, text, until, waitEvent, waitFor } from './helpers.ts';
+import { cleanup, connectClient, isError, type Msg, Raw, sleep, startServer, tempDir, text, until, waitEvent, waitFor } from './helpers.ts';
 
 afterEach(cleanup);
 
@@ -92,6 +92,39 @@ describe('store-and-forward', () => {
     // Delivered once: the next connection of bob does not get it again.
     const again = await Raw.registered(server, 'bob');
     assert.deepEqual((await again.quiet(200)).filter((m) => m.jsongle.event === 'missed-call'), []);
+  });
+
+  test('a call that rings unanswered is missed (cancelled by the caller, or at the ring timeout); a declined or an answered one is not', async () => {
+    const server = await startServer({ ringTimeout: 400 });
+    const alice = await connectClient(server, 'alice', 'alice', {}, { ringTimeout: 0 }); // the server's timer, not alice's
+    const bob = await connectClient(server, 'bob');
+    const missed: [string, string][] = [];
+    bob.on('event', (j, from) => { if (j.event === 'missed-call') missed.push([(j.description as { sid: string }).sid, from]); });
+    /** Calls bob, does `then` once it rings on his side, and waits until both sides ended it. */
+    const call = async (then: () => void | Promise<unknown>) => {
+      const rings = waitFor(bob, 'callstatechanged', (_, c) => c.state === 'ringing', 3000, 'ringing on bob');
+      const ended = Promise.all([waitFor(alice, 'callended'), waitFor(bob, 'callended')]);
+      const placed = alice.call('bob');
+      await rings;
+      await then();
+      await ended;
+      return placed.id;
+    };
+    const cancelled = await call(() => alice.end());
+    const unanswered = await call(() => {});
+    await call(() => bob.decline());
+    await call(async () => {
+      const proceeded = waitFor(alice, 'callstatechanged', (_, c) => c.state === 'proceeded', 3000, 'proceeded on alice');
+      bob.proceed();
+      await proceeded;
+      alice.end();
+    });
+    await until(() => missed.length >= 2, 3000, 'two missed calls on bob');
+    await sleep(200); // nothing more comes
+    assert.deepEqual(missed, [[cancelled, 'alice'], [unanswered, 'alice']]);
+    // Kept for bob's other devices and his history: the conversation holds both, and only them.
+    const page = await bob.history({ with: 'alice' });
+    assert.deepEqual(page.messages.filter((m) => m.jsongle.action === 'session-event').map((m) => (m.jsongle as any).description.sid), [cancelled, unanswered]);
   });
 });
 
