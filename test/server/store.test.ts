@@ -99,7 +99,7 @@ describe('store-and-forward', () => {
     const alice = await connectClient(server, 'alice', 'alice', {}, { ringTimeout: 0 }); // the server's timer, not alice's
     const bob = await connectClient(server, 'bob');
     const missed: [string, string][] = [];
-    bob.on('event', (j, from) => { if (j.event === 'missed-call') missed.push([(j.description as { sid: string }).sid, from]); });
+    bob.on('event', (j, from) => { if ('event' in j && j.event === 'missed-call') missed.push([(j.description as { sid: string }).sid, from]); });
     /** Calls bob, does `then` once it rings on his side, and waits until both sides ended it. */
     const call = async (then: () => void | Promise<unknown>) => {
       const rings = waitFor(bob, 'callstatechanged', (_, c) => c.state === 'ringing', 3000, 'ringing on bob');
