@@ -9,6 +9,7 @@ import type { Stats } from './metrics.ts';
 import type { Buckets } from './rate.ts';
 import type { Peer, Registry } from './registry.ts';
 import type { MessageStore } from './store/store.ts';
+import { spliced, type Received } from './wire.ts';
 
 export interface Context {
   readonly config: ServerConfig;
@@ -51,6 +52,9 @@ export interface Client extends Peer {
   reserve(): (frame?: string) => void;
   /** The resume id of its hello answer: a new connection presenting it within the grace takes over (see resume.ts). */
   resume?: string;
+  /** While a frame of it is handled: its text, and the message decoded from it (see wire.ts). */
+  readonly frame?: string;
+  readonly decoded?: JsongleMessage;
 }
 
 let lastMs = 0;
@@ -98,9 +102,20 @@ export function refuse(ctx: Context, client: Client, m: JsongleMessage, code: nu
 
 /**
  * Relays `m` to each of `peers` as `from`, with `to` = the peer's uid. Serialized once, not once per
- * peer: the fan-out of a large frame to a full room would cost one JSON.stringify per member.
+ * peer: the fan-out of a large frame to a full room would cost one JSON.stringify per member; and
+ * not at all when the sender's text can be relayed as it is (`received`: see wire.ts).
  */
-export function fanOut(ctx: Context, m: JsongleMessage, from: string, peers: Iterable<Peer>) {
+export function fanOut(ctx: Context, m: JsongleMessage, from: string, peers: Iterable<Peer>, received?: Received) {
+  const [head, tail] = received ? spliced(received, m, from) : serialized(m, from);
+  for (const peer of peers) {
+    ctx.stats.relay(m.jsongle.action);
+    peer.send(head + JSON.stringify(peer.uid) + tail);
+  }
+  m.from = from;
+}
+
+/** `m` as JSON around its `to`, as spliced() cuts it. */
+function serialized(m: JsongleMessage, from: string): [string, string] {
   // The envelope rebuilt in its wire order, so that `to` sits at a known offset (a client may have
   // sent its keys in any order, and any text in its fields).
   const wire: { from: string; to: string } = Object.assign({ id: m.id, from, to: '' }, m);
@@ -108,11 +123,5 @@ export function fanOut(ctx: Context, m: JsongleMessage, from: string, peers: Ite
   wire.to = '';
   const frame = JSON.stringify(wire);
   const at = 6 + JSON.stringify(m.id).length + 8 + JSON.stringify(from).length + 6; // {"id":…,"from":…,"to":
-  const head = frame.slice(0, at);
-  const tail = frame.slice(at + 2);
-  for (const peer of peers) {
-    ctx.stats.relay(m.jsongle.action);
-    peer.send(head + JSON.stringify(peer.uid) + tail);
-  }
-  m.from = from;
+  return [frame.slice(0, at), frame.slice(at + 2)];
 }

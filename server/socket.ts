@@ -107,6 +107,9 @@ export class Connection implements Client {
   rooms: readonly string[] | undefined = undefined;
   urlToken: string | undefined = undefined;
   resume: string | undefined = undefined;
+  /** While a frame is handled: its text and the message decoded from it (relayed as its text: wire.ts). */
+  frame: string | undefined = undefined;
+  decoded: JsongleMessage | undefined = undefined;
   /** Closes the connection when its identity token ends (token mode). */
   #expiry: ReturnType<typeof setTimeout> | undefined;
 
@@ -352,11 +355,15 @@ export class Connection implements Client {
       }
       return;
     }
+    this.frame = frame;
+    this.decoded = decoded.message;
     try {
       const pending = this.router(this, decoded.message);
       if (pending) return pending.catch((e) => this.#bug(e));
     } catch (e) {
       this.#bug(e);
+    } finally {
+      this.frame = this.decoded = undefined;
     }
   }
 

@@ -11,6 +11,7 @@ import { deliver, fanOut, fromServer, isoNow, refuse, type Client, type Context 
 import type { CallRecord, Peer } from '../registry.ts';
 import { missedCall } from './missed.ts';
 import { stamp } from './relay.ts';
+import { spliceable } from '../wire.ts';
 
 export const ANSWERED_ELSEWHERE = 'answered-elsewhere';
 /** The reason of the terminate a party gets when the other's connection closed and did not come back. */
@@ -31,8 +32,14 @@ function unreachable(ctx: Context, client: Client, j: CallBody) {
   fromServer(ctx, client, callMessage(ctx.sn, client.address, ref(j), ACTION.INFO, { ended: isoNow() }, INFO.UNREACHABLE).jsongle);
 }
 
-function send(ctx: Context, m: JsongleMessage<CallBody>, from: string, peers: Iterable<Peer>) {
-  fanOut(ctx, m, from, peers);
+/**
+ * Stamps and relays call message `m` of `client`: as the sender's text when it may be (wire.ts),
+ * except a propose, whose initiator routeCall may have rewritten.
+ */
+function send(ctx: Context, client: Client, m: JsongleMessage<CallBody>, from: string, peers: Iterable<Peer>) {
+  const received = m.jsongle.action !== ACTION.PROPOSE && client.decoded === m ? spliceable(client.frame, m) : undefined;
+  stamp(m);
+  fanOut(ctx, m, from, peers, received);
 }
 
 export function routeCall(ctx: Context, client: Client, m: JsongleMessage<CallBody>) {
@@ -52,8 +59,7 @@ export function routeCall(ctx: Context, client: Client, m: JsongleMessage<CallBo
     }
     return unreachable(ctx, client, j);
   }
-  stamp(m);
-  send(ctx, m, fromFor(route, client), route.peers);
+  send(ctx, client, m, fromFor(route, client), route.peers);
   if (j.action !== ACTION.PROPOSE) return;
   const opened: CallRecord = {
     sid: j.sid, initiator: j.initiator, responder: j.responder, caller: client,
@@ -68,8 +74,7 @@ function inCall(ctx: Context, client: Client, m: JsongleMessage<CallBody>, r: Ca
   const j = m.jsongle;
   if (client === r.caller) {
     if (j.action === ACTION.PROPOSE) return refuse(ctx, client, m, ERROR_CODE.BAD_PARAMETERS, `Call ${j.sid} was already proposed`);
-    stamp(m);
-    send(ctx, m, fromFor(r.via, client), r.answered ? [r.answered] : r.targets);
+    send(ctx, client, m, fromFor(r.via, client), r.answered ? [r.answered] : r.targets);
     if (ENDING.has(j.action)) {
       // The call that lost a glare was never missed: the other one is the call.
       if (!r.answered && j.reason !== GLARE) missed(ctx, r, j.action);
@@ -94,8 +99,7 @@ function inCall(ctx: Context, client: Client, m: JsongleMessage<CallBody>, r: Ca
       answer(ctx, r, client);
     }
   }
-  stamp(m);
-  send(ctx, m, fromFor(r.via, client), [r.caller]);
+  send(ctx, client, m, fromFor(r.via, client), [r.caller]);
   if (ENDING.has(j.action)) endCall(ctx, r);
 }
 

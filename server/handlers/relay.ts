@@ -7,6 +7,7 @@ import { resolve } from '../address.ts';
 import { fromFor } from '../address.ts';
 import { fanOut, isoNow, refuse, type Client, type Context } from '../context.ts';
 import { onReceipt, storeAndForward } from './messages.ts';
+import { spliceable } from '../wire.ts';
 
 /** Stamps a relayed message: `description.relayed`, and `description.sent` when the sender gave none. */
 export function stamp(m: JsongleMessage) {
@@ -24,8 +25,9 @@ export function relay(ctx: Context, client: Client, m: JsongleMessage) {
   const route = resolve(ctx, client, m.to);
   if ('error' in route) return refuse(ctx, client, m, route.error, route.details);
   if (route.peers.length === 0) return refuse(ctx, client, m, ERROR_CODE.NO_OTHER_MEMBER, `Nobody can receive a message to ${m.to.slice(0, 256)}`);
+  const received = client.decoded === m ? spliceable(client.frame, m) : undefined;
   stamp(m);
-  fanOut(ctx, m, fromFor(route, client), route.peers);
+  fanOut(ctx, m, fromFor(route, client), route.peers, received);
   const j = m.jsongle;
   if (j.action === ACTION.IQ_RESULT || j.action === ACTION.IQ_ERROR) {
     // The answering client waits for the server's ack of its answer.
