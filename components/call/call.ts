@@ -40,9 +40,9 @@ let placing: JsongleCall | null = null;
  * `<jsongle-connection>`): the outgoing ones as soon as they are placed, the incoming ones when they
  * ring unless the page cancels `jsongle-incoming-call`. `call()` opens the camera and microphone
  * before anyone is rung (refused: nothing is proposed, and the element says which device and why);
- * an incoming call rings without touching them, and opens them when it is answered (camera refused:
- * the call goes on with audio only and the peer is told; microphone refused: it is declined with
- * reason `media-error`). Removing the element ends its call.
+ * an incoming call rings without touching them, and opens them when it is answered, while its
+ * negotiation starts (camera refused: the call goes on with audio only and the peer is told;
+ * microphone refused: it ends with reason `media-error`). Removing the element ends its call.
  *
  * @attr to - Who `call()` calls by default (a user id or a room id).
  * @attr media - `audio` (default) or `video`: the media of calls placed with `call()`.
@@ -271,23 +271,26 @@ export class JsongleCall extends JsongleElement {
     }
   }
 
-  /** Answers the ringing incoming call, once camera/microphone are open (refused devices decline it). */
+  /**
+   * Answers the ringing incoming call: proceeds at once and opens camera/microphone meanwhile (the
+   * negotiation does not wait for them; a refused microphone ends the call with reason
+   * `media-error`). Resolves once they are open.
+   */
   async answer(): Promise<void> {
     const client = this.#requireClient();
     const call = this.#call;
     if (!call || call.outgoing || call.state !== 'ringing') throw new JsongleError('invalid-state', 'answer() needs a ringing incoming call');
     if (this.#answering) return;
     this.#answering = true;
-    this.requestUpdate();
+    // The proceed leaves first: the devices, and this element's render, come after it.
+    if (client.currentCall === call) client.proceed();
     try {
       await this.#session?.open();
     } catch {
-      return; // the media session has declined the call and said why
+      // the media session has ended the call and said why
     } finally {
       this.#answering = false;
-      this.requestUpdate();
     }
-    if (call.state === 'ringing' && client.currentCall === call) client.proceed();
   }
 
   /** Declines the ringing incoming call. */
@@ -458,9 +461,28 @@ export class JsongleCall extends JsongleElement {
     return { iceServers, rtcConfiguration: this.rtcConfiguration, constraints };
   }
 
+  /** Accepted, until the offer is in (at most 100 ms): this element's render waits. */
+  #held: Promise<void> | null = null;
+  #release = () => {};
+
+  /**
+   * The callee's render at Accept (the controls of a call in progress, the focus move: 15–30 ms on
+   * a busy page) comes once the offer has been handed to WebRTC, so that the offer does not wait
+   * behind it.
+   */
+  protected override scheduleUpdate(): void | Promise<unknown> {
+    return this.#held ? this.#held.then(() => super.scheduleUpdate()) : super.scheduleUpdate();
+  }
+
   #setState(state: CallElementState, reason: CallReason) {
     const previous = this.#state;
     if (state === previous && reason === this.#reason) return;
+    if (state === 'proceeded' && this.#call && !this.#call.outgoing) {
+      this.#held = new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 100);
+        this.#release = () => { clearTimeout(timer); resolve(); };
+      }).then(() => { this.#held = null; });
+    } else if (this.#held) setTimeout(this.#release); // after this task, whose microtasks hand the offer to WebRTC
     this.#state = state;
     this.#reason = reason;
     this.setOnlyCustomState(STATES, state);

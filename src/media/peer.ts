@@ -90,7 +90,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
   /**
    * Resolves once the local devices are open and their tracks added; rejects with the media error.
    * An outgoing call opens them at once; an incoming one when open() is called (the user accepts)
-   * or the offer arrives: a ringing call never touches the camera or microphone.
+   * or the offer arrives: a ringing call never touches the camera or microphone. The callee's
+   * answer is made while they open (their tracks join it by replaceTrack) and sent once they are.
    */
   readonly ready: Promise<MediaStream>;
   /** Resolves when the session has closed (always resolves). */
@@ -109,6 +110,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
   #resolveClosed!: (summary: MediaSummary) => void;
   #settleReady!: { resolve: (s: MediaStream) => void; reject: (e: unknown) => void };
   #opening = false;
+  /** The callee's first offer being applied and answered: tracks that open meanwhile wait for its transceivers. */
+  #answering: Promise<void> | null = null;
   /** The ICE servers are set (the page's, the server's TURN credentials, or none). */
   readonly #servers: Promise<void>;
   /** The caller's first offer, made while it rings: it leaves the moment the callee proceeds. */
@@ -303,7 +306,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
       this.#opening = true;
       this.#open().then((stream) => {
         this.#settleReady.resolve(stream);
-        // After what awaits `ready` has run (the callee's proceed): the preview renders once that has gone.
+        // After what awaits `ready` has run (the callee's answer): the preview renders once that has gone.
         queueMicrotask(() => !this.#finished && this.emit('localstream', stream));
       }, this.#settleReady.reject);
     }
@@ -334,13 +337,11 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
       stream = audio;
       cameraOff = error;
     }
+    for (const track of stream.getTracks()) track.enabled = !this.call.localMuted[track.kind as DeviceKind]; // muted while ringing stays muted
+    if (!this.#finished) await this.#attach(stream);
     if (this.#finished) { // the call ended while the devices were opening
       stream.getTracks().forEach((t) => t.stop());
       throw new JsongleError('invalid-state', 'The call ended before its media was ready', { sid: this.call.id });
-    }
-    for (const track of stream.getTracks()) {
-      track.enabled = !this.call.localMuted[track.kind as DeviceKind]; // muted while ringing stays muted
-      this.pc.addTrack(track, stream);
     }
     this.#local = stream;
     if (cameraOff) {
@@ -350,7 +351,27 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
         try { this.client.muteVideo(); } catch { /* the call ended meanwhile */ }
       }
     }
+    this.#activeIfConnected(); // connected before the devices were open
     return stream;
+  }
+
+  /**
+   * The devices' tracks into the connection: added while no offer is applied (the answer then
+   * carries them), else put on the transceivers the callee answered sendrecv without them
+   * (replaceTrack: no renegotiation).
+   */
+  async #attach(stream: MediaStream) {
+    if (!this.#answering && !this.pc.remoteDescription) {
+      for (const track of stream.getTracks()) this.pc.addTrack(track, stream);
+      return;
+    }
+    await this.#answering;
+    if (this.#finished) return;
+    for (const track of stream.getTracks()) {
+      const free = this.pc.getTransceivers().find((t) => t.mid !== null && !t.sender.track && t.receiver.track.kind === track.kind && t.direction === 'sendrecv');
+      if (free) await free.sender.replaceTrack(track);
+      else this.pc.addTrack(track, stream);
+    }
   }
 
   /** The page's iceServers, else the server's TURN credentials: nothing gathers before they are set. */
@@ -479,7 +500,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
   }
 
   async #remoteDescription(description: SessionDescriptionInit) {
-    await this.open();
+    // The callee's devices open now if Accept has not opened them; its answer is made meanwhile.
+    void this.open();
     await this.#servers; // the answer gathers
     if (this.#finished) return;
     // Both sides offered at once: the caller keeps its offer, the callee takes the caller's
@@ -488,16 +510,30 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
     this.#ignoreOffer = !this.#polite && collision;
     if (this.#ignoreOffer) return;
     if (description.type === 'answer' && this.pc.signalingState !== 'have-local-offer') return; // an answer to an offer rolled back
-    await this.pc.setRemoteDescription(description);
-    // Candidates that came early were kept; in order, now that they can be used.
-    this.#remoteSet = true;
-    for (const c of this.#remoteQueue.splice(0)) this.#addCandidate(c);
-    if (description.type === 'offer') {
-      await this.pc.setLocalDescription();
-      const answer = this.pc.localDescription!;
-      if (this.#finished) return;
-      this.client.sendOffer({ type: 'answer', sdp: answer.sdp });
-      this.#sent();
+    let applied!: () => void;
+    const early = description.type === 'offer' && !this.#local;
+    if (early) this.#answering = new Promise((resolve) => (applied = resolve));
+    try {
+      await this.pc.setRemoteDescription(description);
+      // Candidates that came early were kept; in order, now that they can be used.
+      this.#remoteSet = true;
+      for (const c of this.#remoteQueue.splice(0)) this.#addCandidate(c);
+      if (description.type === 'offer') {
+        // Devices still opening: this side will send all the same (their tracks join by replaceTrack).
+        const kinds: string[] = early ? kindsFor(this.call.media) : [];
+        for (const t of this.pc.getTransceivers()) if (!t.sender.track && t.direction === 'recvonly' && kinds.includes(t.receiver.track.kind)) t.direction = 'sendrecv';
+        await this.pc.setLocalDescription();
+        const answer = this.pc.localDescription!;
+        // Made (and gathering) while they open, sent once they are: as the proceed used to, the
+        // answer means "my media is ready", and nobody's call is active before it (a refused
+        // microphone ends the call with media-error, never an answered call).
+        if (early) { applied(); await this.ready; }
+        if (this.#finished) return;
+        this.client.sendOffer({ type: 'answer', sdp: answer.sdp });
+        this.#sent();
+      }
+    } finally {
+      if (early) applied();
     }
     this.#mediaChanged('remote');
   }
@@ -572,7 +608,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
   /** `connected` → setAsActive(), once, as soon as the call's state allows it. */
   #activeIfConnected() {
     const call = this.call;
-    if (this.pc.connectionState !== 'connected' || call.activeLocal || (call.state !== 'offering' && call.state !== 'active')) return;
+    if (this.pc.connectionState !== 'connected' || !this.#local || call.activeLocal || (call.state !== 'offering' && call.state !== 'active')) return;
     try {
       this.client.setAsActive();
     } catch (e) {

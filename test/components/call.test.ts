@@ -4,6 +4,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import { registerTranslation } from '../../components/index.ts';
 import './french.ts';
 import type { JsongleCall } from '../../components/call/call.ts';
+import { callOutcome } from '../../src/chat/conversation.ts';
 import {
   action, callMessage, clientPair, nextEvent, overrideGetUserMedia, received, refuseCamera, scriptedPeer, until, within,
 } from '../media/helpers.ts';
@@ -62,7 +63,6 @@ describe('<jsongle-call>', () => {
     expect(part(b, 'alert-region')!.getAttribute('aria-live')).to.equal('assertive');
     expect(b.shadowRoot!.activeElement?.getAttribute('part')).to.equal('accept');
     expect(!!part(b, 'accept') && !!part(b, 'decline') && !part(b, 'hangup')).to.equal(true, 'Accept and Decline, no Hang up');
-    if ((window as any).x === undefined) return;
     await expect(b).to.be.accessible();
 
     const accepted = performance.now();
@@ -307,6 +307,107 @@ describe('<jsongle-call>', () => {
       expect(text(b, 'error')).to.equal('Access to the microphone was refused.');
     } finally {
       restore();
+    }
+  });
+
+  /** The callee's getUserMedia, held until the test settles it (installed after the caller's devices are open). */
+  function holdGetUserMedia() {
+    const original = navigator.mediaDevices.getUserMedia;
+    let settle!: (refused: 'nothing' | 'all' | 'camera') => void;
+    const held = new Promise<'nothing' | 'all' | 'camera'>((resolve) => (settle = resolve));
+    const restore = overrideGetUserMedia(async (c) => {
+      const refused = await held;
+      if (refused === 'all' || (refused === 'camera' && c?.video)) throw new DOMException('Permission denied', 'NotAllowedError');
+      return original.call(navigator.mediaDevices, c);
+    });
+    return { release: () => settle('nothing'), refuse: (what: 'all' | 'camera' = 'all') => settle(what), restore };
+  }
+
+  it('Accept: the proceed leaves at once and the answer is made while the devices open; their tracks join it without renegotiation', async () => {
+    const { a, b } = await twoCalls('video');
+    const incoming = nextEvent(b, 'jsongle-incoming-call');
+    await a.call();
+    await incoming;
+    const devices = holdGetUserMedia();
+    try {
+      await b.updateComplete;
+      click(b, 'accept');
+      await until(() => a.currentCall?.state === 'offering', 5000, 'the caller proceeded and offered');
+      // The callee's answer is made (and gathers) while its devices open, and sent once they are.
+      await until(() => b.mediaSession?.pc.localDescription?.type === 'answer', 5000, 'the answer made');
+      expect(b.localStream, 'the devices are still opening').to.equal(null);
+      expect(a.currentCall!.times.offered, 'no answer sent before the devices are open').to.equal(undefined);
+      devices.release();
+      await Promise.all([active(a), active(b)]);
+      // B's camera and microphone on the transceivers answered before they opened: no third one, no new offer.
+      const pc = b.mediaSession!.pc;
+      expect(pc.getTransceivers().map((t) => [t.receiver.track.kind, t.sender.track?.kind, t.currentDirection])).to.deep.equal([['audio', 'audio', 'sendrecv'], ['video', 'video', 'sendrecv']]);
+      await until(async () => { const r = await received(a.mediaSession!.pc); return r.framesDecoded > 0 && r.audioPackets > 0; }, 10000, 'B\'s media decoded at A');
+      const end = nextEvent(b, 'jsongle-call-end');
+      a.hangup();
+      await end;
+    } finally {
+      devices.restore();
+    }
+  });
+
+  it('microphone refused after the proceed: ended with media-error on both sides, as a refusal on Accept was, never answered', async () => {
+    const { a, b } = await twoCalls('audio');
+    const seenB = states(b);
+    const incoming = nextEvent(b, 'jsongle-incoming-call');
+    await a.call();
+    await incoming;
+    const devices = holdGetUserMedia();
+    try {
+      const endA = nextEvent(a, 'jsongle-call-end');
+      const endB = nextEvent(b, 'jsongle-call-end');
+      await b.updateComplete;
+      click(b, 'accept');
+      await until(() => b.mediaSession?.pc.localDescription?.type === 'answer', 5000, 'the answer made');
+      expect(a.currentCall!.state).to.equal('offering');
+      devices.refuse();
+      const [ea, eb] = await Promise.all([endA, endB]);
+      for (const e of [ea, eb]) {
+        expect(e.detail.ticket!.endedReason).to.equal('media-error');
+        expect(e.detail.ticket!.activeAt, 'never active').to.equal(undefined);
+        expect(callOutcome(e.detail.ticket!), 'the conversation line').to.equal('media-error');
+      }
+      // The proceed had left: the callee ends it with a terminate (a decline is for a ringing call).
+      expect(eb.detail.ticket!.outcome).to.equal('terminated');
+      expect(seenB).to.deep.equal(['ringing', 'proceeded', 'offering', 'ended']);
+      await Promise.all([a.updateComplete, b.updateComplete]);
+      expect(text(a, 'state')).to.equal('bob could not answer (microphone unavailable)');
+      expect(text(b, 'state')).to.equal('You could not answer (microphone unavailable)');
+      expect(text(b, 'error')).to.equal('Access to the microphone was refused.');
+    } finally {
+      devices.restore();
+    }
+  });
+
+  it('camera refused after the proceed: the call goes on with audio only, on the transceiver answered before, and the peer is told', async () => {
+    const { a, b } = await twoCalls('video');
+    const incoming = nextEvent(b, 'jsongle-incoming-call');
+    await a.call();
+    await incoming;
+    const devices = holdGetUserMedia();
+    try {
+      await b.updateComplete;
+      click(b, 'accept');
+      await until(() => b.mediaSession?.pc.localDescription?.type === 'answer', 5000, 'the answer made');
+      const error = nextEvent(b, 'jsongle-error');
+      devices.refuse('camera');
+      expect((await error).detail.error.detail).to.include({ device: 'camera', reason: 'denied' });
+      await Promise.all([active(a), active(b)]);
+      expect(b.localStream!.getTracks().map((t) => t.kind)).to.deep.equal(['audio']);
+      await until(() => a.remoteMuted.video, 5000, 'the caller told that the camera is off');
+      await until(async () => (await received(a.mediaSession!.pc)).audioPackets > 0, 10000, 'B\'s microphone heard at A');
+      await a.updateComplete;
+      expect(text(a, 'remote-muted')).to.equal('Camera off');
+      const end = nextEvent(b, 'jsongle-call-end');
+      a.hangup();
+      await end;
+    } finally {
+      devices.restore();
     }
   });
 
