@@ -35,7 +35,7 @@ const BENCHMARKS = [
   { name: 'store', command: tsx('bench/store.ts'), minutes: 5,
     rows: (r) => [['stored text: CPU µs/message (bare relay)', r.cpuUsPerRelayedMessage.storedText, r.cpuUsPerRelayedMessage.rawWsBaseline], ['transport-info, not stored: CPU µs/message (bare relay)', r.cpuUsPerRelayedMessage.transportInfoNotStored, r.cpuUsPerRelayedMessage.rawWsBaseline]] },
   { name: 'setup', command: tsx('bench/setup.ts'), minutes: 8,
-    rows: (r) => [['Accept → both active, ms (baseline: offer → connected)', r.ours.acceptToActiveMs, r.baseline.offerToConnectedMs], ['call() → both active, ms', r.ours.callToActiveMs, r.baseline.offerToConnectedMs], ['call() → ringing on the callee, ms', r.ours.ringingMs, ''], ['of which Accept → proceeded (callee devices open), ms', r.ours.acceptToProceededMs, '']] },
+    rows: (r) => [['Accept → both active, ms (baseline: offer → connected)', r.ours.acceptToActiveMs, r.baseline.offerToConnectedMs], ['call() → both active (less the ring), ms', r.ours.callToActiveMs, r.baseline.offerToConnectedMs], ['call() → ringing on the callee, ms', r.ours.ringingMs, ''], ['Accept → both told active (is-active-both-side), ms', r.ours.acceptToBothSideMs, ''], ['Accept → first remote video frame on both sides, ms', r.ours.acceptToFrameMs, '']] },
   { name: 'scaling', command: tsx('bench/scaling.ts'), minutes: 25, after: plotScaling,
     rows: (r) => [
       ...r.relay.map((x) => [`${x.pairs} pairs × ${x.inFlight}: msg/s, CPU µs/msg`, `${x.ours.msgsPerSec}, ${x.ours.cpuUsPerMsg}`, `${x.baseline.msgsPerSec}, ${x.baseline.cpuUsPerMsg}`]),

@@ -29,6 +29,9 @@ if (params.has('baseline')) {
   };
 } else {
   if (params.has('timeline')) timeline();
+  // When this side's camera and microphone are open (the callee opens them on Accept, beside the negotiation).
+  const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = async (c) => { const s = await gum(c); marks.devices ??= now(); return s; };
   const connection = document.createElement('jsongle-connection');
   connection.setAttribute('url', `ws://${location.host}/ws`);
   connection.setAttribute('user', params.get('user'));
@@ -39,16 +42,29 @@ if (params.has('baseline')) {
   connection.append(call);
   document.body.append(connection);
   window.marks = {};
-  // The callee answers as soon as it rings, as a person pressing Accept at once would.
+  // The callee answers `ring` ms after it rings (as a person pressing Accept; 0: at once, in the same task).
+  const ring = Number(params.get('ring')) || 0;
   call.addEventListener('jsongle-incoming-call', () => {
     marks.ringing = now();
-    queueMicrotask(() => { marks.accept = now(); void call.answer(); });
+    const accept = () => { marks.accept = now(); void call.answer(); };
+    if (ring) setTimeout(accept, ring);
+    else queueMicrotask(accept);
   });
   call.addEventListener('jsongle-call-change', (e) => {
+    // `own`: this side's call is active (its connection is up); `active`: the peer's said so too.
+    if (e.detail.state === 'active') marks.own ??= now();
     if (e.detail.state === 'active' && e.detail.reason === 'is-active-both-side') marks.active ??= now();
-    if (e.detail.state === 'proceeded') marks.proceeded ??= now(); // the callee: its devices are open
+    if (e.detail.state === 'proceeded') marks.proceeded ??= now();
     if (e.detail.state === 'ended') marks.ended = now();
+    if (e.detail.previous === 'ended' || e.detail.previous === 'idle') void firstFrame(); // a new call
   });
+  // The first frame of the peer's video presented in the element's <video> (there from the start of the call).
+  const firstFrame = async () => {
+    await call.updateComplete;
+    const video = call.shadowRoot.querySelector('[part~="remote-video"]');
+    const marked = window.marks;
+    video?.requestVideoFrameCallback(() => { marked.frame ??= now(); });
+  };
   window.place = () => { window.marks = {}; marks.call = now(); call.call(); };
   window.reset = () => { window.marks = {}; if (window.steps) window.steps = {}; };
   window.ready = () => !!connection.client?.registered;
@@ -92,6 +108,10 @@ function timeline() {
     async setRemoteDescription(d) { step(`setRemoteDescription ${d?.type} called`); const r = await super.setRemoteDescription(d); step(`remote ${d?.type} set`); return r; }
     async addIceCandidate(c) { step('addIceCandidate first'); return super.addIceCandidate(c); }
   };
+  const replace = RTCRtpSender.prototype.replaceTrack;
+  RTCRtpSender.prototype.replaceTrack = async function (track) { await replace.call(this, track); step('devices attached'); };
+  const add = RTCPeerConnection.prototype.addTrack;
+  RTCPeerConnection.prototype.addTrack = function (...a) { step('devices attached'); return add.apply(this, a); };
   const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
   navigator.mediaDevices.getUserMedia = async (c) => { step('getUserMedia called'); const s = await gum(c); step('getUserMedia done'); return s; };
 }
