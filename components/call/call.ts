@@ -282,10 +282,12 @@ export class JsongleCall extends JsongleElement {
     if (!call || call.outgoing || call.state !== 'ringing') throw new JsongleError('invalid-state', 'answer() needs a ringing incoming call');
     if (this.#answering) return;
     this.#answering = true;
-    // The proceed leaves first: the devices, and this element's render, come after it.
+    // In one task: the devices start opening (getUserMedia is only asked here), the proceed leaves;
+    // this element's render comes after (see scheduleUpdate).
+    const devices = this.#session?.open();
     if (client.currentCall === call) client.proceed();
     try {
-      await this.#session?.open();
+      await devices;
     } catch {
       // the media session has ended the call and said why
     } finally {
