@@ -286,13 +286,8 @@ export class JsongleCall extends JsongleElement {
     // this element's render comes after (see scheduleUpdate).
     const devices = this.#session?.open();
     if (client.currentCall === call) client.proceed();
-    try {
-      await devices;
-    } catch {
-      // the media session has ended the call and said why
-    } finally {
-      this.#answering = false;
-    }
+    await devices?.catch(() => {}); // refused: the media session has ended the call and said why
+    this.#answering = false;
   }
 
   /** Declines the ringing incoming call. */
@@ -465,7 +460,7 @@ export class JsongleCall extends JsongleElement {
 
   /** Accepted, until the offer is in (at most 100 ms): this element's render waits. */
   #held: Promise<void> | null = null;
-  #release = () => {};
+  #release?: () => void;
 
   /**
    * The callee's render at Accept (the controls of a call in progress, the focus move: 15–30 ms on
@@ -479,12 +474,9 @@ export class JsongleCall extends JsongleElement {
   #setState(state: CallElementState, reason: CallReason) {
     const previous = this.#state;
     if (state === previous && reason === this.#reason) return;
-    if (state === 'proceeded' && this.#call && !this.#call.outgoing) {
-      this.#held = new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 100);
-        this.#release = () => { clearTimeout(timer); resolve(); };
-      }).then(() => { this.#held = null; });
-    } else if (this.#held) setTimeout(this.#release); // after this task, whose microtasks hand the offer to WebRTC
+    if (state === 'proceeded' && !this.#call?.outgoing) {
+      this.#held = new Promise<void>((resolve) => setTimeout(this.#release = resolve, 100)).then(() => { this.#held = null; });
+    } else if (this.#held) setTimeout(this.#release!); // after this task, whose microtasks hand the offer to WebRTC
     this.#state = state;
     this.#reason = reason;
     this.setOnlyCustomState(STATES, state);

@@ -361,14 +361,10 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
    * (replaceTrack: no renegotiation).
    */
   async #attach(stream: MediaStream) {
-    if (!this.#answering && !this.pc.remoteDescription) {
-      for (const track of stream.getTracks()) this.pc.addTrack(track, stream);
-      return;
-    }
-    await this.#answering;
-    if (this.#finished) return;
+    if (this.#answering) await this.#answering; // (checked now: an offer applied meanwhile would not take addTrack's)
     for (const track of stream.getTracks()) {
-      const free = this.pc.getTransceivers().find((t) => t.mid !== null && !t.sender.track && t.receiver.track.kind === track.kind && t.direction === 'sendrecv');
+      const free = this.pc.getTransceivers().find((t) => t.mid && !t.sender.track && t.receiver.track.kind === track.kind);
+      if (this.#finished) return;
       if (free) await free.sender.replaceTrack(track);
       else this.pc.addTrack(track, stream);
     }
@@ -520,8 +516,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
       for (const c of this.#remoteQueue.splice(0)) this.#addCandidate(c);
       if (description.type === 'offer') {
         // Devices still opening: this side will send all the same (their tracks join by replaceTrack).
-        const kinds: string[] = early ? kindsFor(this.call.media) : [];
-        for (const t of this.pc.getTransceivers()) if (!t.sender.track && t.direction === 'recvonly' && kinds.includes(t.receiver.track.kind)) t.direction = 'sendrecv';
+        if (early) for (const t of this.pc.getTransceivers()) if (kindsFor(this.call.media).includes(t.receiver.track.kind as DeviceKind)) t.direction = 'sendrecv';
         await this.pc.setLocalDescription();
         const answer = this.pc.localDescription!;
         // Made (and gathering) while they open, sent once they are: as the proceed used to, the
