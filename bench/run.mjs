@@ -1,4 +1,4 @@
-// `npm run bench`: every benchmark (size, relay, store, setup, scaling, cluster, identity, flood), one after the other, each writing its JSON document to
+// `npm run bench`: every benchmark (size, relay, store, setup, setup-audio, scaling, cluster, identity, flood), one after the other, each writing its JSON document to
 // bench/results/<name>.json (git-ignored), then a short table of the headline figures. Each runs its
 // baseline in the same run; all traffic stays on 127.0.0.1; each has a time limit.
 // Usage: npm run bench                      (full: take figures on a quiet machine)
@@ -36,6 +36,8 @@ const BENCHMARKS = [
     rows: (r) => [['stored text: CPU µs/message (bare relay)', r.cpuUsPerRelayedMessage.storedText, r.cpuUsPerRelayedMessage.rawWsBaseline], ['transport-info, not stored: CPU µs/message (bare relay)', r.cpuUsPerRelayedMessage.transportInfoNotStored, r.cpuUsPerRelayedMessage.rawWsBaseline]] },
   { name: 'setup', command: tsx('bench/setup.ts'), minutes: 8,
     rows: (r) => [['Accept → both active, ms (baseline: offer → connected)', r.ours.acceptToActiveMs, r.baseline.offerToConnectedMs], ['call() → both active (less the ring), ms', r.ours.callToActiveMs, r.baseline.offerToConnectedMs], ['call() → ringing on the callee, ms', r.ours.ringingMs, ''], ['Accept → both told active (is-active-both-side), ms', r.ours.acceptToBothSideMs, ''], ['Accept → first remote video frame on both sides, ms', r.ours.acceptToFrameMs, '']] },
+  { name: 'setup-audio', command: tsx('bench/setup.ts'), env: { BENCH_MEDIA: 'audio' }, minutes: 8,
+    rows: (r) => [['audio call: Accept → both active, ms (baseline: offer → connected, audio tracks)', r.ours.acceptToActiveMs, r.baseline.offerToConnectedMs], ['audio call: call() → both active (less the ring), ms', r.ours.callToActiveMs, r.baseline.offerToConnectedMs], ['audio call: Accept → both told active (is-active-both-side), ms', r.ours.acceptToBothSideMs, '']] },
   { name: 'scaling', command: tsx('bench/scaling.ts'), minutes: 25, after: plotScaling,
     rows: (r) => [
       ...r.relay.map((x) => [`${x.pairs} pairs × ${x.inFlight}: msg/s, CPU µs/msg`, `${x.ours.msgsPerSec}, ${x.ours.cpuUsPerMsg}`, `${x.baseline.msgsPerSec}, ${x.baseline.cpuUsPerMsg}`]),
@@ -64,7 +66,7 @@ let failed = 0;
 for (const b of chosen) {
   const limit = (smoke ? 3 : b.minutes) * 60_000;
   process.stderr.write(`\n== bench ${b.name}${smoke ? ' (smoke)' : ''}: at most ${limit / 60_000} min\n`);
-  const run = spawnSync(b.command[0], b.command.slice(1), { cwd: root, env: process.env, timeout: limit, killSignal: 'SIGKILL', encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  const run = spawnSync(b.command[0], b.command.slice(1), { cwd: root, env: { ...process.env, ...b.env }, timeout: limit, killSignal: 'SIGKILL', encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
   const out = run.stdout ?? '';
   const start = out.search(/^\{$/m); // each prints its JSON document last, pretty-printed
   let report;

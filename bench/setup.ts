@@ -12,6 +12,7 @@
 //        BENCH_SCALE=smoke npm run bench:setup   (1 round each: npm test's check that it still runs)
 //        BENCH_TIMELINE=1 npm run bench:setup    (also: when each step happens, ms after Accept, medians)
 //        BENCH_RING_MS=0 npm run bench:setup     (Accept at once)
+//        BENCH_MEDIA=audio npm run bench:setup   (audio calls, the baseline with audio tracks only; no video frame)
 //        BENCH_BEFORE=/other/checkout/dist/demo  (also that build's elements, in the same rounds: before/after)
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -27,6 +28,8 @@ const TIMELINE = !!process.env.BENCH_TIMELINE;
 const RING = process.env.BENCH_RING_MS === undefined ? 500 : Number(process.env.BENCH_RING_MS);
 /** Another build's dist/demo: its pages take turns with ours and the baseline, in the same browser. */
 const BEFORE = process.env.BENCH_BEFORE;
+/** The media of the calls and of the baseline's tracks. */
+const MEDIA = process.env.BENCH_MEDIA === 'audio' ? 'audio' : 'video';
 const WAIT = 20_000;
 const CHROME = process.env.CHROME_PATH || '/usr/bin/chromium';
 const ARGS = [
@@ -88,9 +91,9 @@ const PHASES: [string, string[], string[]][] = [
 const phases: Record<string, number[]> = {};
 const started = Date.now();
 try {
-  const base = await open('baseline');
+  const base = await open(`baseline&media=${MEDIA}`);
   await until(base, 'the baseline page ready', () => typeof (window as any).baseline === 'function');
-  const steps = `${TIMELINE ? '&timeline' : ''}&ring=${RING}`;
+  const steps = `${TIMELINE ? '&timeline' : ''}&ring=${RING}&media=${MEDIA}`;
   const pair = async (url = server.url) => {
     const pages = [await open(`user=alice&peer=bob${steps}`, url), await open(`user=bob&peer=alice${steps}`, url)] as const;
     for (const [page, who] of [[pages[0], 'alice'], [pages[1], 'bob']] as const) await until(page, `${who} registered`, () => (window as any).ready?.());
@@ -107,13 +110,13 @@ try {
     await alice.evaluate(() => (window as any).place());
     for (const [page, who] of [[alice, 'alice'], [bob, 'bob']] as const) await until(page, `${who}: active on both sides`, () => (window as any).marks.active);
     // The element's video shows the first frame a little after `active`: wait for it (bounded).
-    for (const [page, who] of [[alice, 'alice'], [bob, 'bob']] as const) await until(page, `${who}: first remote video frame`, () => (window as any).marks.frame);
+    if (MEDIA === 'video') for (const [page, who] of [[alice, 'alice'], [bob, 'bob']] as const) await until(page, `${who}: first remote video frame`, () => (window as any).marks.frame);
     const [a, b] = await Promise.all([alice, bob].map((p) => p.evaluate(() => (window as any).marks)));
     into.ringing.push(b.ringing - a.call);
     into.callToActive.push(Math.max(a.own, b.own) - a.call - (b.accept - b.ringing));
     into.acceptToActive.push(Math.max(a.own, b.own) - b.accept);
     into.acceptToBothSide.push(Math.max(a.active, b.active) - b.accept);
-    into.acceptToFrame.push(Math.max(a.frame, b.frame) - b.accept);
+    if (MEDIA === 'video') into.acceptToFrame.push(Math.max(a.frame, b.frame) - b.accept);
     into.acceptToDevices.push(b.devices - b.accept);
     if (steps) {
       const at: Record<string, number> = {};
@@ -154,7 +157,7 @@ const figuresOf = (x: ReturnType<typeof series>) => ({
   /** Accept → both sides told by the peer too (`is-active-both-side`: one more hop). */
   acceptToBothSideMs: ms(x.acceptToBothSide),
   /** Accept → the first remote video frame presented on both sides. */
-  acceptToFrameMs: ms(x.acceptToFrame),
+  acceptToFrameMs: x.acceptToFrame.length ? ms(x.acceptToFrame) : null,
   /** Accept → the callee's camera and microphone open (beside the negotiation). */
   acceptToDevicesMs: ms(x.acceptToDevices),
 });
@@ -162,7 +165,8 @@ const figures = figuresOf(samples);
 const beforeFigures = BEFORE ? figuresOf(before) : null;
 const report = {
   benchmark: 'setup',
-  command: smoke ? 'BENCH_SCALE=smoke npm run bench:setup' : 'npm run bench:setup',
+  command: `${smoke ? 'BENCH_SCALE=smoke ' : ''}${MEDIA === 'audio' ? 'BENCH_MEDIA=audio ' : ''}npm run bench:setup`,
+  media: MEDIA,
   date: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, browser: browserVersion },
   rounds: ROUNDS,
@@ -194,7 +198,7 @@ const ROWS: [string, keyof typeof figures, boolean][] = [
 console.log([
   row(['call set-up (median ms)', 'baseline', ...(b ? ['before'] : []), 'ours', 'ratio']),
   row(['---', '---:', ...(b ? ['---:'] : []), '---:', '---:']),
-  ...ROWS.map(([label, k, vs]) => row([label, vs ? baselineMs : '', ...(b ? [b[k]] : []), figures[k], vs ? Number((figures[k] / baselineMs).toFixed(2)) : ''])),
+  ...ROWS.filter(([, k]) => figures[k] !== null).map(([label, k, vs]) => row([label, vs ? baselineMs : '', ...(b ? [b[k] ?? ''] : []), figures[k]!, vs ? Number((figures[k]! / baselineMs).toFixed(2)) : ''])),
 ].join('\n'));
 if (TIMELINE) {
   console.log(['', row(['Accept → both active, phase by phase (medians, ms)', 'ms']), row(['---', '---:']),

@@ -1,12 +1,14 @@
 // Times are performance.timeOrigin + performance.now(): one clock for the pages of one browser.
 const now = () => performance.timeOrigin + performance.now();
 const params = new URLSearchParams(location.search);
+/** `video` (default) or `audio`: the media of the calls, and of the baseline's tracks. */
+const media = params.get('media') === 'audio' ? 'audio' : 'video';
 
 if (params.has('baseline')) {
   let stream;
   /** Two peer connections in this page, offer/answer/candidates handed over directly: first offer → both connected (ms). */
   window.baseline = async () => {
-    stream ??= await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+    stream ??= await navigator.mediaDevices.getUserMedia({ audio: true, video: media === 'video' });
     const [a, b] = [new RTCPeerConnection(), new RTCPeerConnection()];
     a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate);
     b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate);
@@ -38,7 +40,7 @@ if (params.has('baseline')) {
   const call = document.createElement('jsongle-call');
   call.id = 'call';
   call.setAttribute('to', params.get('peer'));
-  call.setAttribute('media', 'video');
+  call.setAttribute('media', media);
   connection.append(call);
   document.body.append(connection);
   window.marks = {};

@@ -9,10 +9,19 @@ import { bench, counted, positive, results } from './bench-smoke.ts';
 describe('npm run bench (smoke), continued', () => {
   test('call set-up in Chromium', { timeout: 130_000 }, () => {
     const setup = bench('setup');
+    assert.equal(setup.media, 'video');
     positive(setup.baseline.offerToConnectedMs, 'baseline offer → connected');
     for (const k of ['ringingMs', 'callToActiveMs', 'acceptToActiveMs']) positive(setup.ours[k], k);
     assert.ok(setup.ours.ringingMs < setup.ours.callToActiveMs, 'ringing comes before active');
     assert.equal(typeof setup.target.met, 'boolean');
+  });
+
+  test('call set-up in Chromium, audio calls', { timeout: 130_000 }, () => {
+    const setup = bench('setup-audio');
+    assert.equal(setup.media, 'audio');
+    positive(setup.baseline.offerToConnectedMs, 'baseline offer → connected');
+    for (const k of ['ringingMs', 'callToActiveMs', 'acceptToActiveMs']) positive(setup.ours[k], k);
+    assert.equal(setup.ours.acceptToFrameMs, null, 'no video frame in an audio call');
   });
 
   test('scaling, with its SVG plots', { timeout: 130_000 }, () => {
