@@ -81,6 +81,14 @@ export function spliceable(text: string | undefined, m: JsongleMessage): Receive
 }
 
 /**
+ * Where `m` may be relayed as its sender's text: only when it is the message decoded from the frame
+ * `client` is handling now (a handler that waited, or a message the server made, is serialized).
+ */
+export function asReceived(client: { readonly frame?: string; readonly decoded?: JsongleMessage }, m: JsongleMessage): Received | undefined {
+  return client.decoded === m ? spliceable(client.frame, m) : undefined;
+}
+
+/**
  * The relayed frame around its `to`: [head, tail], head + JSON.stringify(uid) + tail being the
  * frame for `uid`. `m` is stamped (stamp()) since `r` was found.
  */

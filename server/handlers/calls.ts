@@ -11,7 +11,7 @@ import { deliver, fanOut, fromServer, isoNow, refuse, type Client, type Context 
 import type { CallRecord, Peer } from '../registry.ts';
 import { missedCall } from './missed.ts';
 import { stamp } from './relay.ts';
-import { spliceable } from '../wire.ts';
+import { asReceived } from '../wire.ts';
 
 export const ANSWERED_ELSEWHERE = 'answered-elsewhere';
 /** The reason of the terminate a party gets when the other's connection closed and did not come back. */
@@ -37,7 +37,7 @@ function unreachable(ctx: Context, client: Client, j: CallBody) {
  * except a propose, whose initiator routeCall may have rewritten.
  */
 function send(ctx: Context, client: Client, m: JsongleMessage<CallBody>, from: string, peers: Iterable<Peer>) {
-  const received = m.jsongle.action !== ACTION.PROPOSE && client.decoded === m ? spliceable(client.frame, m) : undefined;
+  const received = m.jsongle.action !== ACTION.PROPOSE ? asReceived(client, m) : undefined;
   stamp(m);
   fanOut(ctx, m, from, peers, received);
 }

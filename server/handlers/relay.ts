@@ -7,7 +7,7 @@ import { resolve } from '../address.ts';
 import { fromFor } from '../address.ts';
 import { fanOut, isoNow, refuse, type Client, type Context } from '../context.ts';
 import { onReceipt, storeAndForward } from './messages.ts';
-import { spliceable } from '../wire.ts';
+import { asReceived } from '../wire.ts';
 
 /** Stamps a relayed message: `description.relayed`, and `description.sent` when the sender gave none. */
 export function stamp(m: JsongleMessage) {
@@ -25,7 +25,7 @@ export function relay(ctx: Context, client: Client, m: JsongleMessage) {
   const route = resolve(ctx, client, m.to);
   if ('error' in route) return refuse(ctx, client, m, route.error, route.details);
   if (route.peers.length === 0) return refuse(ctx, client, m, ERROR_CODE.NO_OTHER_MEMBER, `Nobody can receive a message to ${m.to.slice(0, 256)}`);
-  const received = client.decoded === m ? spliceable(client.frame, m) : undefined;
+  const received = asReceived(client, m);
   stamp(m);
   fanOut(ctx, m, fromFor(route, client), route.peers, received);
   const j = m.jsongle;
