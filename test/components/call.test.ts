@@ -323,12 +323,21 @@ describe('<jsongle-call>', () => {
     return { release: () => settle('nothing'), refuse: (what: 'all' | 'camera' = 'all') => settle(what), restore };
   }
 
-  it('Accept: the proceed leaves at once and the answer is made while the devices open; their tracks join it without renegotiation', async () => {
-    const { a, b } = await twoCalls('video');
-    const incoming = nextEvent(b, 'jsongle-incoming-call');
-    await a.call();
+  /**
+   * A call from A ringing on B, B's getUserMedia then held (holdGetUserMedia: restore it in a
+   * finally), with B's states seen since before it rang.
+   */
+  async function ringingWithDevicesHeld(media: 'audio' | 'video') {
+    const calls = await twoCalls(media);
+    const seenB = states(calls.b);
+    const incoming = nextEvent(calls.b, 'jsongle-incoming-call');
+    await calls.a.call();
     await incoming;
-    const devices = holdGetUserMedia();
+    return { ...calls, seenB, devices: holdGetUserMedia() };
+  }
+
+  it('Accept: the proceed leaves at once and the answer is made while the devices open; their tracks join it without renegotiation', async () => {
+    const { a, b, devices } = await ringingWithDevicesHeld('video');
     try {
       await b.updateComplete;
       click(b, 'accept');
@@ -352,12 +361,7 @@ describe('<jsongle-call>', () => {
   });
 
   it('microphone refused after the proceed: ended with media-error on both sides, as a refusal on Accept was, never answered', async () => {
-    const { a, b } = await twoCalls('audio');
-    const seenB = states(b);
-    const incoming = nextEvent(b, 'jsongle-incoming-call');
-    await a.call();
-    await incoming;
-    const devices = holdGetUserMedia();
+    const { a, b, seenB, devices } = await ringingWithDevicesHeld('audio');
     try {
       const endA = nextEvent(a, 'jsongle-call-end');
       const endB = nextEvent(b, 'jsongle-call-end');
@@ -385,11 +389,7 @@ describe('<jsongle-call>', () => {
   });
 
   it('camera refused after the proceed: the call goes on with audio only, on the transceiver answered before, and the peer is told', async () => {
-    const { a, b } = await twoCalls('video');
-    const incoming = nextEvent(b, 'jsongle-incoming-call');
-    await a.call();
-    await incoming;
-    const devices = holdGetUserMedia();
+    const { a, b, devices } = await ringingWithDevicesHeld('video');
     try {
       await b.updateComplete;
       click(b, 'accept');
