@@ -6,7 +6,7 @@
 //        BENCH_SCALE=smoke npm run bench    (each for about a second: what npm test checks)
 //        BENCH_RESULTS=dir                  (another folder for the JSON and SVG files)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { plotScaling } from './plot.mjs';
