@@ -45,11 +45,11 @@ export interface Client extends Peer {
   expireAt(until: number): void;
   close(code: number, reason: string): void;
   /**
-   * Reserves the place of an answer given later (after a store write): what is sent to it meanwhile
-   * waits behind it, so that answers leave in the order of the frames that caused them. Call the
-   * function returned with the answer's frame, or with nothing when there is none.
+   * Reserves the place of an answer given later (after a store write or read): what is sent to it
+   * meanwhile waits behind it, so that answers leave in the order of the frames that caused them.
+   * Call the function returned with the answer's frame or frames, or with nothing when there is none.
    */
-  reserve(): (frame?: string) => void;
+  reserve(): (frames?: string | readonly string[]) => void;
   /** The resume id of its hello answer: a new connection presenting it within the grace takes over (see resume.ts). */
   resume?: string;
   /** While a frame of it is handled: its text, and the message decoded from it (see wire.ts). */

@@ -28,8 +28,8 @@ const TEXT = { binary: false } as const;
 export const MAX_VALUES = 2048;
 /** A frame whose handling was put off: its text, or null for a binary frame (refused in its turn). */
 type Frame = string | null;
-/** An answer held back behind one not ready yet: its frame (undefined: none) once ready. */
-type Held = { frame: string | undefined; ready: boolean };
+/** What is held back behind an answer not ready yet: its frames (none: empty) once ready. */
+type Held = { frames: readonly string[]; ready: boolean };
 /** When the current stretch over the rate limit began, when the bucket was last found empty, and when the client was last told. */
 type Limited = { since: number; at: number; warnedAt: number };
 
@@ -160,22 +160,22 @@ export class Connection implements Client {
   }
 
   send(frame: string) {
-    if (this.#held) return void this.#held.push({ frame, ready: true });
+    if (this.#held) return void this.#held.push({ frames: [frame], ready: true });
     this.#write(frame);
   }
 
   /**
    * A place, in this connection's answers, for one that is not ready yet (a handler that did not
    * wait still answers in frame order): what is sent after it waits behind it until it is given,
-   * as a frame or as nothing (only the first call counts).
+   * as a frame, as frames or as nothing (only the first call counts).
    */
-  reserve(): (frame?: string) => void {
-    const slot: Held = { frame: undefined, ready: false };
+  reserve(): (frames?: string | readonly string[]) => void {
+    const slot: Held = { frames: [], ready: false };
     (this.#held ??= []).push(slot);
-    return (frame) => {
+    return (frames) => {
       if (slot.ready) return;
       slot.ready = true;
-      slot.frame = frame;
+      slot.frames = frames === undefined ? [] : typeof frames === 'string' ? [frames] : frames;
       this.#release();
     };
   }
@@ -186,7 +186,7 @@ export class Connection implements Client {
     if (!held || !held[0].ready) return;
     const run = () => {
       let n = 0;
-      for (; n < held.length && held[n].ready; n++) if (held[n].frame !== undefined) this.#write(held[n].frame!);
+      for (; n < held.length && held[n].ready; n++) for (const frame of held[n].frames) this.#write(frame);
       held.splice(0, n);
       if (held.length === 0 && this.#held === held) this.#held = null;
     };

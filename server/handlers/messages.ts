@@ -130,16 +130,21 @@ export function storeFor(ctx: Context, entry: NewEntry, action: string) {
  * marked delivered once sent.
  */
 export async function deliverPending(ctx: Context, client: Client) {
+  // Messages delivered live while the store is read wait behind what was pending before them: a
+  // message stored meanwhile would else arrive before older ones (and again in the pending batch).
+  const pendingFrames = client.reserve();
   try {
     const pending = await ctx.store.pending(client.uid, MAX_PENDING);
-    if (client.closed) return;
+    if (client.closed) return pendingFrames();
     const done: number[] = [];
     for (const e of pending) {
-      sendFrame(ctx, client, e.frame, e.kind === 'message' ? ACTION.TEXT : ACTION.EVENT);
+      ctx.stats.relay(e.kind === 'message' ? ACTION.TEXT : ACTION.EVENT);
       if (e.kind !== 'message') done.push(e.seq);
     }
+    pendingFrames(pending.map((e) => e.frame));
     if (done.length) await ctx.store.markDelivered(client.uid, done);
   } catch (e) {
+    pendingFrames();
     ctx.log.log('error', () => `pending entries of ${client.uid} not delivered: ${(e as Error)?.message ?? e}`);
   }
 }

@@ -67,7 +67,7 @@ export class RemotePeer implements Client {
   get address() { return this.uid; }
   send(frame: string) { this.out(this.node, `${this.cid} ${frame}`); }
   // Its answers are its own node's: nothing here answers it later.
-  reserve() { return (frame?: string) => { if (frame !== undefined) this.send(frame); }; }
+  reserve() { return (frames?: string | readonly string[]) => { for (const f of frames === undefined ? [] : typeof frames === 'string' ? [frames] : frames) this.send(f); }; }
   // Its token and its socket are its own node's business: handlers only close and expire local connections.
   expireAt() {}
   close() {}
